@@ -1,0 +1,171 @@
+# firebreak — one non-recursive Makefile; everything is built under build/.
+#
+#   make            the libraries and the firebreak binary
+#   make run        install missing packages (as root), build, run the demo
+#   make check      install, build, run every test: normal, ASan+UBSan, TSan
+#   make bench      the engine benchmarks (never run as tests)
+#   make install    PREFIX=/usr/local DESTDIR= : binary, libraries, header, .pc
+#
+# V=1 shows full commands. CFLAGS on the command line adds to (does not
+# replace) the required flags, which live in FB_CFLAGS.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS ?= -O2 -g
+VERSION := $(shell sed -n 's/^\#define FB_VERSION "\(.*\)"/\1/p' breaker/breaker.h)
+SOMAJOR := 0
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
+FB_CFLAGS := -std=c11 $(WARN) -MMD -MP -Ibreaker
+LIB_CFLAGS := -fPIC -fvisibility=hidden -DFB_BUILDING
+# -Og: LeakSanitizer misses leaks that -O2 optimises away.
+SAN_FLAGS := -Og -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+B := build
+LIB_SRC := $(wildcard breaker/*.c)
+CMD_SRC := $(wildcard cmd/*.c)
+TEST_SRC := $(wildcard tests/test_*.c)
+STRESS_SRC := tests/stress_breaker.c
+BENCH_SRC := bench/bench_breaker.c
+
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+.PHONY: all deps run check check-unit check-asan check-tsan check-exports check-install \
+        check-cli bench install uninstall clean format lint
+.DEFAULT_GOAL := all
+
+all: $(B)/libfirebreak.a $(B)/libfirebreak.so $(B)/firebreak
+
+# ---- one set of rules per build flavour -------------------------------------
+# $(1) = output dir, $(2) = extra compile and link flags
+define FLAVOUR
+$(1)/obj/lib/%.o: %.c
+	$$(call say,CC,$$@)mkdir -p $$(@D) && $$(CC) $$(FB_CFLAGS) $$(LIB_CFLAGS) $$(CFLAGS) $(2) -c $$< -o $$@
+$(1)/obj/%.o: %.c
+	$$(call say,CC,$$@)mkdir -p $$(@D) && $$(CC) $$(FB_CFLAGS) $$(CFLAGS) $(2) $$(CHECK_CFLAGS) -c $$< -o $$@
+$(1)/libfirebreak.a: $$(LIB_SRC:%.c=$(1)/obj/lib/%.o)
+	$$(call say,AR,$$@)rm -f $$@ && $$(AR) rcs $$@ $$^
+$(1)/test_all: $$(TEST_SRC:%.c=$(1)/obj/%.o) $(1)/libfirebreak.a
+	$$(call say,LD,$$@)$$(CC) $$(CFLAGS) $(2) $$(CHECK_CFLAGS) $$^ $$(CHECK_LIBS) -lm -o $$@
+-include $$(wildcard $(1)/obj/*/*.d $(1)/obj/*/*/*.d)
+endef
+
+$(eval $(call FLAVOUR,$(B),))
+$(eval $(call FLAVOUR,$(B)/asan,$(SAN_FLAGS)))
+$(eval $(call FLAVOUR,$(B)/tsan,-O1 -fsanitize=thread))
+
+$(B)/libfirebreak.so: $(LIB_SRC:%.c=$(B)/obj/lib/%.o)
+	$(call say,LD,$@)$(CC) -shared -Wl,-soname,libfirebreak.so.$(SOMAJOR) $(CFLAGS) $^ -lm -o $@.$(VERSION) \
+	  && ln -sf libfirebreak.so.$(VERSION) $@.$(SOMAJOR) && ln -sf libfirebreak.so.$(VERSION) $@
+
+$(B)/firebreak: $(CMD_SRC:%.c=$(B)/obj/%.o) $(B)/libfirebreak.a
+	$(call say,LD,$@)$(CC) $(CFLAGS) $^ -lm -o $@
+
+$(B)/stress_breaker: $(STRESS_SRC:%.c=$(B)/tsan/obj/%.o) $(B)/tsan/libfirebreak.a
+	$(call say,LD,$@)$(CC) -fsanitize=thread $(CFLAGS) $^ -lpthread -lm -o $@
+
+$(B)/bench_breaker: $(BENCH_SRC:%.c=$(B)/obj/%.o) $(B)/libfirebreak.a
+	$(call say,LD,$@)$(CC) $(CFLAGS) $^ -lpthread -lm \
+	  -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -o $@
+
+$(B)/firebreak.pc: firebreak.pc.in breaker/breaker.h
+	$(call say,GEN,$@)mkdir -p $(@D) && sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# ---- the two README commands -------------------------------------------------
+deps:
+	@sh scripts/deps
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(B)/firebreak demo
+
+check: deps
+	@$(MAKE) --no-print-directory check-unit check-asan check-tsan check-exports check-cli check-install
+	@echo "make check: all passed"
+
+check-unit: $(B)/test_all
+	@echo "== unit tests"
+	$(B)/test_all
+
+check-asan: $(B)/asan/test_all
+	@echo "== unit tests under ASan+UBSan"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  CK_TIMEOUT_MULTIPLIER=4 $(B)/asan/test_all
+
+# Kernels with high mmap randomisation break older TSan runtimes ("unexpected
+# memory mapping"); only then is the run repeated with ASLR off.
+check-tsan: $(B)/stress_breaker
+	@echo "== concurrency stress under TSan"
+	@TSAN_OPTIONS=halt_on_error=1 $(B)/stress_breaker 2>$(B)/tsan.log; rc=$$?; cat $(B)/tsan.log >&2; \
+	  if [ $$rc -ne 0 ] && grep -q 'unexpected memory mapping' $(B)/tsan.log; then \
+	    echo "TSan runtime cannot map memory with ASLR on; running with setarch -R"; \
+	    TSAN_OPTIONS=halt_on_error=1 setarch $$(uname -m) -R $(B)/stress_breaker; rc=$$?; \
+	  fi; exit $$rc
+
+# The shared library exports fb_ names only.
+check-exports: $(B)/libfirebreak.so
+	@echo "== exported symbols"
+	@bad=$$(nm -D --defined-only $(B)/libfirebreak.so | awk '$$2 ~ /[TDBR]/ {print $$3}' | grep -v '^fb_[a-z0-9]' || true); \
+	  if [ -n "$$bad" ]; then echo "exported non-fb_ symbols: $$bad"; exit 1; fi; \
+	  echo "only fb_ symbols exported ($$(nm -D --defined-only $(B)/libfirebreak.so | grep -c ' T fb_') functions)"
+
+check-cli: $(B)/firebreak
+	@echo "== command-line tests"
+	sh tests/cli.sh $(B)/firebreak
+
+# Install into a scratch DESTDIR and build a program outside the tree with
+# pkg-config, against both the shared and the static library.
+check-install: all
+	@echo "== install and link from outside the tree"
+	sh tests/install.sh
+
+bench: $(B)/bench_breaker
+	$(B)/bench_breaker
+
+# ---- install -----------------------------------------------------------------
+install: all $(B)/firebreak.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/firebreak \
+	  $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 755 $(B)/firebreak $(DESTDIR)$(BINDIR)/firebreak
+	install -m 644 $(B)/libfirebreak.a $(DESTDIR)$(LIBDIR)/libfirebreak.a
+	install -m 755 $(B)/libfirebreak.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfirebreak.so.$(VERSION)
+	ln -sf libfirebreak.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfirebreak.so.$(SOMAJOR)
+	ln -sf libfirebreak.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfirebreak.so
+	install -m 644 breaker/breaker.h $(DESTDIR)$(INCLUDEDIR)/firebreak/breaker.h
+	install -m 644 $(B)/firebreak.pc $(DESTDIR)$(PKGCONFIGDIR)/firebreak.pc
+	if [ -f docs/firebreak.1 ]; then install -d $(DESTDIR)$(MANDIR)/man1 && \
+	  install -m 644 docs/firebreak.1 $(DESTDIR)$(MANDIR)/man1/firebreak.1; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/firebreak $(DESTDIR)$(LIBDIR)/libfirebreak.a \
+	  $(DESTDIR)$(LIBDIR)/libfirebreak.so $(DESTDIR)$(LIBDIR)/libfirebreak.so.$(SOMAJOR) \
+	  $(DESTDIR)$(LIBDIR)/libfirebreak.so.$(VERSION) $(DESTDIR)$(INCLUDEDIR)/firebreak/breaker.h \
+	  $(DESTDIR)$(PKGCONFIGDIR)/firebreak.pc $(DESTDIR)$(MANDIR)/man1/firebreak.1
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/firebreak 2>/dev/null
+
+clean:
+	rm -rf $(B)
+
+format:
+	clang-format -i breaker/*.[ch] cmd/*.c tests/*.[ch] bench/*.c
+
+lint:
+	cppcheck --quiet --enable=warning,performance,portability --error-exitcode=1 \
+	  --suppress=missingIncludeSystem -Ibreaker breaker cmd
