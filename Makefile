@@ -24,19 +24,24 @@ VERSION := $(shell sed -n 's/^\#define FB_VERSION "\(.*\)"/\1/p' breaker/breaker
 SOMAJOR := 0
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
-FB_CFLAGS := -std=c11 $(WARN) -MMD -MP -Ibreaker
+FB_CFLAGS := -std=c11 $(WARN) -MMD -MP -Ibreaker -Isim -Ireports
 LIB_CFLAGS := -fPIC -fvisibility=hidden -DFB_BUILDING
 # -Og: LeakSanitizer misses leaks that -O2 optimises away.
 SAN_FLAGS := -Og -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+JANSSON_CFLAGS = $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JANSSON_LIBS = $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null)
 
 B := build
 LIB_SRC := $(wildcard breaker/*.c)
+# The simulator and the reports: one internal static library, libfbsim.a.
+SIM_SRC := $(wildcard sim/*.c reports/*.c)
 CMD_SRC := $(wildcard cmd/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 STRESS_SRC := tests/stress_breaker.c
-BENCH_SRC := bench/bench_breaker.c
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/%)
 
 ifeq ($(V),1)
 Q :=
@@ -58,11 +63,13 @@ define FLAVOUR
 $(1)/obj/lib/%.o: %.c
 	$$(call say,CC,$$@)mkdir -p $$(@D) && $$(CC) $$(FB_CFLAGS) $$(LIB_CFLAGS) $$(CFLAGS) $(2) -c $$< -o $$@
 $(1)/obj/%.o: %.c
-	$$(call say,CC,$$@)mkdir -p $$(@D) && $$(CC) $$(FB_CFLAGS) $$(CFLAGS) $(2) $$(CHECK_CFLAGS) -c $$< -o $$@
+	$$(call say,CC,$$@)mkdir -p $$(@D) && $$(CC) $$(FB_CFLAGS) $$(CFLAGS) $(2) $$(CHECK_CFLAGS) $$(JANSSON_CFLAGS) -c $$< -o $$@
 $(1)/libfirebreak.a: $$(LIB_SRC:%.c=$(1)/obj/lib/%.o)
 	$$(call say,AR,$$@)rm -f $$@ && $$(AR) rcs $$@ $$^
-$(1)/test_all: $$(TEST_SRC:%.c=$(1)/obj/%.o) $(1)/libfirebreak.a
-	$$(call say,LD,$$@)$$(CC) $$(CFLAGS) $(2) $$(CHECK_CFLAGS) $$^ $$(CHECK_LIBS) -lm -o $$@
+$(1)/libfbsim.a: $$(SIM_SRC:%.c=$(1)/obj/%.o)
+	$$(call say,AR,$$@)rm -f $$@ && $$(AR) rcs $$@ $$^
+$(1)/test_all: $$(TEST_SRC:%.c=$(1)/obj/%.o) $(1)/libfbsim.a $(1)/libfirebreak.a
+	$$(call say,LD,$$@)$$(CC) $$(CFLAGS) $(2) $$(CHECK_CFLAGS) $$^ $$(JANSSON_LIBS) $$(CHECK_LIBS) -lm -o $$@
 -include $$(wildcard $(1)/obj/*/*.d $(1)/obj/*/*/*.d)
 endef
 
@@ -74,15 +81,19 @@ $(B)/libfirebreak.so: $(LIB_SRC:%.c=$(B)/obj/lib/%.o)
 	$(call say,LD,$@)$(CC) -shared -Wl,-soname,libfirebreak.so.$(SOMAJOR) $(CFLAGS) $^ -lm -o $@.$(VERSION) \
 	  && ln -sf libfirebreak.so.$(VERSION) $@.$(SOMAJOR) && ln -sf libfirebreak.so.$(VERSION) $@
 
-$(B)/firebreak: $(CMD_SRC:%.c=$(B)/obj/%.o) $(B)/libfirebreak.a
-	$(call say,LD,$@)$(CC) $(CFLAGS) $^ -lm -o $@
+$(B)/firebreak: $(CMD_SRC:%.c=$(B)/obj/%.o) $(B)/libfbsim.a $(B)/libfirebreak.a
+	$(call say,LD,$@)$(CC) $(CFLAGS) $^ $(JANSSON_LIBS) -lm -o $@
 
 $(B)/stress_breaker: $(STRESS_SRC:%.c=$(B)/tsan/obj/%.o) $(B)/tsan/libfirebreak.a
 	$(call say,LD,$@)$(CC) -fsanitize=thread $(CFLAGS) $^ -lpthread -lm -o $@
 
-$(B)/bench_breaker: $(BENCH_SRC:%.c=$(B)/obj/%.o) $(B)/libfirebreak.a
+# Benchmarks: one binary per bench/*.c. bench_breaker counts allocations by
+# wrapping malloc; the others link plainly.
+$(B)/bench_breaker: $(B)/obj/bench/bench_breaker.o $(B)/libfirebreak.a
 	$(call say,LD,$@)$(CC) $(CFLAGS) $^ -lpthread -lm \
 	  -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -o $@
+$(B)/bench_%: $(B)/obj/bench/bench_%.o $(B)/libfbsim.a $(B)/libfirebreak.a
+	$(call say,LD,$@)$(CC) $(CFLAGS) $^ $(JANSSON_LIBS) -lpthread -lm -o $@
 
 $(B)/firebreak.pc: firebreak.pc.in breaker/breaker.h
 	$(call say,GEN,$@)mkdir -p $(@D) && sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
@@ -97,7 +108,7 @@ run: deps
 	$(B)/firebreak demo
 
 check: deps
-	@$(MAKE) --no-print-directory check-unit check-asan check-tsan check-exports check-cli check-install
+	@$(MAKE) --no-print-directory check-unit check-asan check-tsan check-exports check-cli check-install $(B)/curl_breaker
 	@echo "make check: all passed"
 
 check-unit: $(B)/test_all
@@ -136,8 +147,13 @@ check-install: all
 	@echo "== install and link from outside the tree"
 	sh tests/install.sh
 
-bench: $(B)/bench_breaker
-	$(B)/bench_breaker
+# The guide's libcurl example must keep compiling and linking.
+$(B)/curl_breaker: docs/examples/curl_breaker.c $(B)/libfirebreak.a
+	$(call say,LD,$@)$(CC) -std=c11 $(WARN) -Ibreaker $(CFLAGS) $< $(B)/libfirebreak.a \
+	  $$($(PKG_CONFIG) --cflags --libs libcurl) -o $@
+
+bench: $(BENCH_BIN) $(B)/firebreak
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
 
 # ---- install -----------------------------------------------------------------
 install: all $(B)/firebreak.pc

@@ -10,9 +10,14 @@
  * Invariants:
  *  - 'generation' grows on every transition and reset; a permit from an older
  *    generation is late and never moves the state.
- *  - In HALF_OPEN, trials_done <= trials_issued <= half_open_permits.
+ *  - In HALF_OPEN, trials_done <= trials_issued <= half_open_permits; the
+ *    half-open deadline is armed only while a trial is outstanding
+ *    (trials_done < trials_issued), counted from when the first of them left.
  *  - The window holds outcomes of the current CLOSED (or METRICS_ONLY) period
- *    only; entering either clears it. In OPEN it is frozen for reporting.
+ *    only; entering either clears it. In OPEN it keeps what tripped it (a TIME
+ *    window still ages out by 'now').
+ *  - The failure run ('consecutive') belongs to the window's period: it is
+ *    cleared with the window and when a TIME window has aged out entirely.
  *
  * Cost: acquire and record are O(1) (a TIME window's aging is O(1) per elapsed
  * second, amortized); nothing allocates after fb_breaker_new().
@@ -46,7 +51,9 @@ struct fb_breaker {
     int64_t entered_ns;    /* when the current state began */
     int64_t open_until_ns; /* OPEN: when HALF_OPEN may begin */
     int64_t next_change_ns; /* when a lazy move is due: open_until in OPEN, the
-                               deadline in HALF_OPEN, INT64_MAX otherwise */
+                               armed deadline in HALF_OPEN, INT64_MAX otherwise */
+    int64_t trials_since_ns; /* HALF_OPEN: when the outstanding trials began */
+    uint64_t events;       /* events so far: fb_event.seq */
     uint32_t min_calls;    /* cfg.min_calls, clamped for COUNT windows */
     uint32_t consecutive;  /* failures in a row in the window's period */
     uint32_t trials_issued;
@@ -200,6 +207,11 @@ fb_status fb_config_check(const fb_config *c, char *msg, size_t size)
                        "consecutive_failures must be at least 1 when its rule is on, got 0");
     if ((c->rules & FB_RULE_ABSOLUTE_FAILURES) && c->absolute_failures < 1)
         return invalid(msg, size, "absolute_failures must be at least 1 when its rule is on, got 0");
+    if ((c->rules & FB_RULE_ABSOLUTE_FAILURES) && c->window_type == FB_WINDOW_COUNT &&
+        c->absolute_failures > c->window_size)
+        return invalid(msg, size,
+                       "absolute_failures must be <= window_size (%u) for a COUNT window, got %u",
+                       c->window_size, c->absolute_failures);
     if (c->open_wait_ns <= 0)
         return invalid(msg, size, "open_wait_ns must be positive, got %lld",
                        (long long)c->open_wait_ns);
@@ -272,12 +284,12 @@ void fb_breaker_free(fb_breaker *b)
 
 const char *fb_breaker_name(const fb_breaker *b)
 {
-    return b->name;
+    return b ? b->name : "";
 }
 
 const fb_config *fb_breaker_config(const fb_breaker *b)
 {
-    return &b->cfg;
+    return b ? &b->cfg : NULL;
 }
 
 /* ---- locking and operations ------------------------------------------- */
@@ -357,6 +369,17 @@ static double percent(uint32_t part, uint32_t whole)
     return whole ? 100.0 * part / whole : 0;
 }
 
+/* Age a TIME window to 'now_ns'; a window that aged out entirely ends the
+ * failure run too, so an idle breaker never reports old failures. */
+static void window_age(fb_breaker *b, int64_t now_ns)
+{
+    if (now_ns < b->window.head_end_ns)
+        return;
+    fb__window_advance(&b->window, now_ns);
+    if (b->window.calls == 0)
+        b->consecutive = 0;
+}
+
 /* The figures that decide the current state: the trials in HALF_OPEN, the
  * window otherwise. */
 static void stats_fill(fb_breaker *b, int64_t now_ns, fb_window_stats *s)
@@ -366,7 +389,7 @@ static void stats_fill(fb_breaker *b, int64_t now_ns, fb_window_stats *s)
         s->failures = b->trial_failures;
         s->slow = b->trial_slow;
     } else {
-        fb__window_advance(&b->window, now_ns);
+        window_age(b, now_ns);
         s->calls = b->window.calls;
         s->failures = b->window.failures;
         s->slow = b->window.slow;
@@ -405,11 +428,13 @@ static bool deadline_on(const fb_breaker *b)
     return b->cfg.half_open_deadline_ns > 0;
 }
 
+/* When outstanding trials re-open the breaker (INT64_MAX: never). */
 static int64_t half_open_deadline(const fb_breaker *b)
 {
-    if (!deadline_on(b) || b->entered_ns > INT64_MAX - b->cfg.half_open_deadline_ns)
+    if (!deadline_on(b) || b->trials_done == b->trials_issued ||
+        b->trials_since_ns > INT64_MAX - b->cfg.half_open_deadline_ns)
         return INT64_MAX;
-    return b->entered_ns + b->cfg.half_open_deadline_ns;
+    return b->trials_since_ns + b->cfg.half_open_deadline_ns;
 }
 
 /* The next open wait: exponential per consecutive re-open, capped, jittered.
@@ -455,8 +480,8 @@ static void push_event(fb_breaker *b, struct op *op, fb_event_kind kind, fb_stat
         return; /* cannot happen: an operation causes at most two */
     ev = &op->events[op->n_events++];
     *ev = (fb_event){ .kind = kind, .from = from, .to = b->state, .reason = reason,
-                      .at_ns = now_ns, .generation = b->generation, .window = *s,
-                      .name = b->name, .breaker = b };
+                      .at_ns = now_ns, .generation = b->generation, .seq = ++b->events,
+                      .window = *s, .name = b->name, .breaker = b };
     if (b->state == FB_STATE_OPEN)
         ev->open_until_ns = b->open_until_ns;
 }
@@ -481,11 +506,11 @@ static void move(fb_breaker *b, struct op *op, fb_event_kind kind, fb_state to, 
         fb__window_clear(&b->window);
         b->consecutive = 0;
     }
-    if (to == FB_STATE_HALF_OPEN)
+    if (to == FB_STATE_HALF_OPEN) {
         b->trials_issued = b->trials_done = b->trial_failures = b->trial_slow = 0;
-    b->next_change_ns = to == FB_STATE_OPEN        ? b->open_until_ns
-                        : to == FB_STATE_HALF_OPEN ? half_open_deadline(b)
-                                                   : INT64_MAX;
+        b->consecutive = 0;
+    }
+    b->next_change_ns = to == FB_STATE_OPEN ? b->open_until_ns : INT64_MAX;
     push_event(b, op, kind, from, reason, &s, now_ns);
 }
 
@@ -523,7 +548,13 @@ bool fb_breaker_acquire(fb_breaker *b, int64_t now_ns, fb_permit *p)
     switch (b->state) {
     case FB_STATE_HALF_OPEN:
         if (b->trials_issued < b->cfg.half_open_permits) {
-            b->trials_issued++;
+            if (b->trials_done == b->trials_issued) { /* none outstanding: arm */
+                b->trials_since_ns = now_ns;
+                b->trials_issued++;
+                b->next_change_ns = half_open_deadline(b);
+            } else {
+                b->trials_issued++;
+            }
             break;
         }
         p->reason = FB_REJECT_HALF_OPEN_FULL;
@@ -583,6 +614,7 @@ static void record_closed(fb_breaker *b, struct op *op, bool failure, bool slow,
     fb_reason reason;
     fb_window_stats s;
 
+    window_age(b, now_ns);
     fb__window_add(&b->window, failure, slow, now_ns);
     b->consecutive = failure ? b->consecutive + 1 : 0;
     if (!rule_fired(b, &reason))
@@ -607,6 +639,8 @@ static void record_trial(fb_breaker *b, struct op *op, bool failure, bool slow, 
     b->trials_done++;
     b->trial_failures += failure;
     b->trial_slow += slow;
+    b->consecutive = failure ? b->consecutive + 1 : 0;
+    b->next_change_ns = half_open_deadline(b); /* disarmed once none is outstanding */
     if (c->half_open_verdict == FB_VERDICT_STRICT) {
         if (failure || (slow && slow_counts))
             move(b, op, FB_EVENT_TRANSITION, FB_STATE_OPEN, FB_REASON_TRIALS_FAILED, 0, now_ns);
@@ -643,9 +677,10 @@ fb_status fb_breaker_record(fb_breaker *b, fb_permit *p, fb_outcome outcome, int
     if (p->generation != b->generation) {
         b->m.late++;
     } else if (b->state == FB_STATE_HALF_OPEN) {
-        if (outcome == FB_IGNORED)
+        if (outcome == FB_IGNORED) {
             b->trials_issued--;
-        else
+            b->next_change_ns = half_open_deadline(b);
+        } else
             record_trial(b, &op, failure, slow, now_ns);
     } else if (outcome != FB_IGNORED &&
                (b->state == FB_STATE_CLOSED || b->state == FB_STATE_METRICS_ONLY)) {
@@ -662,6 +697,8 @@ fb_state fb_breaker_state(fb_breaker *b, int64_t now_ns)
     struct op op;
     fb_state s;
 
+    if (!b)
+        return FB_STATE_COUNT;
     now_ns = op_begin(b, &op, now_ns);
     catch_up(b, &op, now_ns);
     s = b->state;
@@ -673,6 +710,12 @@ void fb_breaker_window(fb_breaker *b, int64_t now_ns, fb_window_stats *out)
 {
     struct op op;
 
+    if (!out)
+        return;
+    if (!b) {
+        memset(out, 0, sizeof(*out));
+        return;
+    }
     now_ns = op_begin(b, &op, now_ns);
     catch_up(b, &op, now_ns);
     stats_fill(b, now_ns, out);
@@ -683,6 +726,12 @@ void fb_breaker_metrics(fb_breaker *b, int64_t now_ns, fb_metrics *out)
 {
     struct op op;
 
+    if (!out)
+        return;
+    if (!b) {
+        memset(out, 0, sizeof(*out));
+        return;
+    }
     now_ns = op_begin(b, &op, now_ns);
     catch_up(b, &op, now_ns);
     *out = b->m;
@@ -718,6 +767,8 @@ void fb_breaker_reset(fb_breaker *b, int64_t now_ns)
 {
     struct op op;
 
+    if (!b)
+        return;
     now_ns = op_begin(b, &op, now_ns);
     b->m.reopens = 0;
     move(b, &op, FB_EVENT_RESET, FB_STATE_CLOSED, FB_REASON_MANUAL, 0, now_ns);
@@ -729,6 +780,8 @@ fb_status fb_breaker_open_until(fb_breaker *b, int64_t until_ns, int64_t now_ns)
     struct op op;
     fb_status st = FB_OK;
 
+    if (!b)
+        return FB_EINVAL;
     now_ns = op_begin(b, &op, now_ns);
     catch_up(b, &op, now_ns);
     switch (b->state) {

@@ -120,8 +120,11 @@ enum {
 };
 
 typedef enum fb_half_open_verdict {
-    FB_VERDICT_RATE,  /* after all trials: trip rules' rates decide (Resilience4j) */
-    FB_VERDICT_STRICT /* any failure (or slow call) re-opens; all successes close */
+    FB_VERDICT_RATE,  /* after all trials: re-open if the trial failure rate >=
+                         failure_rate_threshold, or (slow-call rule on) the slow
+                         rate >= slow_call_rate_threshold; else close (Resilience4j) */
+    FB_VERDICT_STRICT /* any failure (or slow call, slow-call rule on) re-opens at
+                         once; half_open_permits successes close */
 } fb_half_open_verdict;
 
 /* A caller-supplied source of random bits, used only for open-wait jitter. */
@@ -152,7 +155,9 @@ typedef struct fb_config {
 
     uint32_t half_open_permits;      /* 10 */
     fb_half_open_verdict half_open_verdict; /* FB_VERDICT_RATE */
-    int64_t half_open_deadline_ns;   /* 60 s (Resilience4j: off); 0 turns it off */
+    int64_t half_open_deadline_ns;   /* 60 s (Resilience4j: off); 0 turns it off.
+                                        Re-open when trials stay outstanding
+                                        this long (from the first of them) */
 
     bool synchronized;               /* false; true: safe from many threads */
 } fb_config;
@@ -184,7 +189,7 @@ typedef struct fb_window_stats {
     uint32_t calls;
     uint32_t failures;
     uint32_t slow;
-    uint32_t consecutive_failures;
+    uint32_t consecutive_failures; /* the current failure run */
     double failure_rate; /* percent; 0 when calls == 0 */
     double slow_rate;    /* percent; 0 when calls == 0 */
 } fb_window_stats;
@@ -202,7 +207,8 @@ typedef struct fb_event {
     fb_reason reason;
     int64_t at_ns;
     int64_t open_until_ns;  /* when 'to' is FB_STATE_OPEN, else 0 */
-    uint64_t generation;    /* the generation after the event: orders events */
+    uint64_t generation;    /* the state generation after the event */
+    uint64_t seq;           /* 1, 2, 3... per breaker: orders all events */
     fb_window_stats window; /* the figures at that moment */
     const char *name;       /* the breaker's name ("" if none) */
     fb_breaker *breaker;
@@ -210,7 +216,7 @@ typedef struct fb_event {
 
 /* Called after the state has changed and outside any lock: the callback may
  * call back into the breaker. In synchronized mode callbacks may run on several
- * threads at once; 'generation' orders the events. */
+ * threads at once; 'seq' orders the events. */
 typedef void (*fb_event_fn)(const fb_event *ev, void *ctx);
 
 #define FB_MAX_LISTENERS 8
@@ -262,11 +268,11 @@ FB_API fb_status fb_breaker_record(fb_breaker *b, fb_permit *permit, fb_outcome 
 
 /* The state at 'now_ns', moving OPEN to HALF_OPEN and HALF_OPEN to OPEN (past
  * the half-open deadline) first, so it never reports a state that should have
- * moved. */
+ * moved. FB_STATE_COUNT if 'b' is NULL. */
 FB_API fb_state fb_breaker_state(fb_breaker *b, int64_t now_ns);
 
 /* The window's figures at 'now_ns' (TIME buckets older than the window are
- * gone). O(1) apart from aging out buckets. */
+ * gone; in HALF_OPEN, the trials'). O(1) apart from aging out buckets. */
 FB_API void fb_breaker_window(fb_breaker *b, int64_t now_ns, fb_window_stats *out);
 
 /* The observability counters at 'now_ns'. */

@@ -207,6 +207,8 @@ size_t fb_registry_count(fb_registry *reg)
 {
     size_t n;
 
+    if (!reg)
+        return 0;
     lock(reg);
     n = reg->count;
     unlock(reg);
@@ -215,6 +217,8 @@ size_t fb_registry_count(fb_registry *reg)
 
 void fb_registry_foreach(fb_registry *reg, void (*fn)(fb_breaker *b, void *ctx), void *ctx)
 {
+    if (!reg || !fn)
+        return;
     lock(reg);
     for (struct entry *e = reg->first; e; e = e->next)
         fn(e->breaker, ctx);

@@ -432,6 +432,25 @@ START_TEST(linked_version_matches_header)
 }
 END_TEST
 
+START_TEST(absolute_failures_above_a_count_window_are_rejected)
+{
+    fb_config c;
+    char msg[160];
+
+    fb_config_init(&c);
+    c.rules |= FB_RULE_ABSOLUTE_FAILURES;
+    c.absolute_failures = 101; /* can never fire in a window of 100 */
+    ck_assert_int_eq(fb_config_check(&c, msg, sizeof(msg)), FB_EINVAL);
+    ck_assert_str_eq(msg, "absolute_failures must be <= window_size (100) for a COUNT window, got 101");
+    c.absolute_failures = 100;
+    ck_assert_int_eq(fb_config_check(&c, msg, sizeof(msg)), FB_OK);
+    c.window_type = FB_WINDOW_TIME;
+    c.window_size = 10;
+    c.absolute_failures = 1000; /* a TIME window holds any number of calls */
+    ck_assert_int_eq(fb_config_check(&c, msg, sizeof(msg)), FB_OK);
+}
+END_TEST
+
 Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -448,6 +467,7 @@ Suite *config_suite(void)
     tcase_add_test(tc, config_check_accepts_null_message);
     tcase_add_test(tc, multiplier_above_one_needs_a_cap_no_lower_than_the_wait);
     tcase_add_test(tc, jitter_needs_a_random_source);
+    tcase_add_test(tc, absolute_failures_above_a_count_window_are_rejected);
     tcase_add_test(tc, window_size_limits_depend_on_window_type);
     tcase_add_loop_test(tc, breaker_new_rejects_invalid_config_and_nulls_out, 0, N_SPOILS);
     tcase_add_loop_test(tc, registry_new_rejects_invalid_config_and_nulls_out, 0, N_SPOILS);

@@ -369,9 +369,32 @@ START_TEST(manual_event_has_reason_manual_and_no_open_until)
 }
 END_TEST
 
+START_TEST(event_seq_orders_every_event_including_would_trips)
+{
+    fb_config c = test_config();
+    fb_breaker *b;
+    recorder r;
+
+    c.rules = FB_RULE_CONSECUTIVE_FAILURES;
+    c.consecutive_failures = 2;
+    b = breaker_from(&c);
+    recorder_attach(&r, b);
+    ck_assert_int_eq(fb_breaker_transition(b, FB_STATE_METRICS_ONLY, T(1)), FB_OK);
+    record_n(b, 4, FB_FAILURE, 0, T(1)); /* two would-trips */
+    fb_breaker_reset(b, T(2));
+    ck_assert_int_eq(r.n, 4);
+    for (int i = 0; i < r.n; i++)
+        ck_assert_uint_eq(r.ev[i].seq, (uint64_t)i + 1);
+    ck_assert_int_eq(r.ev[1].kind, FB_EVENT_WOULD_TRIP);
+    ck_assert_int_eq(r.ev[2].kind, FB_EVENT_WOULD_TRIP);
+    ck_assert_uint_eq(r.ev[1].generation, r.ev[2].generation); /* no state change */
+    fb_breaker_free(b);
+}
+END_TEST
+
 Suite *events_suite(void)
 {
-    Suite *s = suite_create("events");
+Suite *s = suite_create("events");
     TCase *tc = tcase_create("content");
 
     tcase_add_test(tc, trip_event_carries_the_figures_that_tripped);
@@ -383,6 +406,7 @@ Suite *events_suite(void)
     tcase_add_test(tc, reset_emits_a_reset_event_from_the_old_state);
     tcase_add_test(tc, metrics_only_reports_would_trip_and_restarts_its_window);
     tcase_add_test(tc, metrics_only_would_trip_names_the_rule);
+    tcase_add_test(tc, event_seq_orders_every_event_including_would_trips);
     tcase_add_test(tc, illegal_moves_emit_no_event);
     tcase_add_test(tc, manual_event_has_reason_manual_and_no_open_until);
     suite_add_tcase(s, tc);

@@ -70,7 +70,8 @@ START_TEST(half_open_full_retry_after_is_the_deadline)
         trial(b, T(12));
     ck_assert(!fb_breaker_acquire(b, T(13), &p));
     ck_assert_int_eq(p.reason, FB_REJECT_HALF_OPEN_FULL);
-    ck_assert_int_eq(p.retry_after_ns, T(15));
+    /* The deadline runs from the first outstanding trial, not from entry. */
+    ck_assert_int_eq(p.retry_after_ns, T(17));
     fb_breaker_free(b);
 }
 END_TEST
@@ -493,6 +494,83 @@ START_TEST(trial_recorded_twice_is_eperm)
 }
 END_TEST
 
+START_TEST(half_open_deadline_is_not_armed_without_outstanding_trials)
+{
+    fb_config c = ho_config(FB_VERDICT_RATE);
+    fb_breaker *b;
+    recorder r;
+
+    c.half_open_deadline_ns = T(5);
+    b = breaker_from(&c);
+    recorder_attach(&r, b);
+    enter_half_open(b);
+    /* Polling an idle HALF_OPEN breaker must not cycle it through OPEN. */
+    ck_assert_int_eq(fb_breaker_state(b, T(1000)), FB_STATE_HALF_OPEN);
+    ck_assert_int_eq(r.n, 2);
+    ck_assert_uint_eq(metrics_at(b, T(1000)).reopens, 1);
+    fb_breaker_free(b);
+}
+END_TEST
+
+START_TEST(half_open_deadline_disarms_when_trials_come_back_and_rearms)
+{
+    fb_config c = ho_config(FB_VERDICT_RATE);
+    fb_breaker *b;
+    fb_permit t1, t2, p;
+
+    c.half_open_deadline_ns = T(5);
+    b = breaker_from(&c);
+    enter_half_open(b);
+    t1 = trial(b, T(10));
+    t2 = trial(b, T(10));
+    record(b, &t1, FB_SUCCESS, 0, T(11));
+    record(b, &t2, FB_SUCCESS, 0, T(11));
+    /* Two of three trials back, none outstanding: no deadline at T(15). */
+    ck_assert_int_eq(fb_breaker_state(b, T(100)), FB_STATE_HALF_OPEN);
+    trial(b, T(100)); /* outstanding again: deadline T(105) */
+    ck_assert(!fb_breaker_acquire(b, T(101), &p));
+    ck_assert_int_eq(p.reason, FB_REJECT_HALF_OPEN_FULL);
+    ck_assert_int_eq(p.retry_after_ns, T(105));
+    ck_assert_int_eq(fb_breaker_state(b, T(105) - 1), FB_STATE_HALF_OPEN);
+    ck_assert_int_eq(fb_breaker_state(b, T(105)), FB_STATE_OPEN);
+    fb_breaker_free(b);
+}
+END_TEST
+
+START_TEST(ignored_last_outstanding_trial_disarms_the_deadline)
+{
+    fb_config c = ho_config(FB_VERDICT_RATE);
+    fb_breaker *b;
+    fb_permit t;
+
+    c.half_open_deadline_ns = T(5);
+    b = breaker_from(&c);
+    enter_half_open(b);
+    t = trial(b, T(10));
+    record(b, &t, FB_IGNORED, 0, T(11));
+    ck_assert_int_eq(fb_breaker_state(b, T(50)), FB_STATE_HALF_OPEN);
+    fb_breaker_free(b);
+}
+END_TEST
+
+START_TEST(window_in_half_open_counts_the_trial_failure_run)
+{
+    fb_config c = ho_config(FB_VERDICT_RATE);
+    fb_breaker *b = breaker_from(&c);
+    fb_permit t1, t2;
+
+    enter_half_open(b); /* tripped by a failure run in CLOSED */
+    ck_assert_uint_eq(window_at(b, T(10)).consecutive_failures, 0);
+    t1 = trial(b, T(10));
+    t2 = trial(b, T(10));
+    record(b, &t1, FB_FAILURE, 0, T(11));
+    ck_assert_uint_eq(window_at(b, T(11)).consecutive_failures, 1);
+    record(b, &t2, FB_SUCCESS, 0, T(11));
+    ck_assert_uint_eq(window_at(b, T(11)).consecutive_failures, 0);
+    fb_breaker_free(b);
+}
+END_TEST
+
 Suite *half_open_suite(void)
 {
     Suite *s = suite_create("half_open");
@@ -523,6 +601,10 @@ Suite *half_open_suite(void)
     tcase_add_test(tc, half_open_deadline_is_checked_in_acquire);
     tcase_add_test(tc, half_open_deadline_is_checked_in_record);
     tcase_add_test(tc, half_open_without_deadline_waits_forever);
+    tcase_add_test(tc, half_open_deadline_is_not_armed_without_outstanding_trials);
+    tcase_add_test(tc, half_open_deadline_disarms_when_trials_come_back_and_rearms);
+    tcase_add_test(tc, ignored_last_outstanding_trial_disarms_the_deadline);
+    tcase_add_test(tc, window_in_half_open_counts_the_trial_failure_run);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("late");

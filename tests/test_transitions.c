@@ -767,9 +767,32 @@ START_TEST(record_rejects_unknown_outcome_and_null_breaker)
 }
 END_TEST
 
+START_TEST(null_handles_are_refused_without_a_crash)
+{
+    fb_window_stats s = { .calls = 7 };
+    fb_metrics m = { .permitted = 7 };
+
+    ck_assert_int_eq(fb_breaker_state(NULL, T(1)), FB_STATE_COUNT);
+    fb_breaker_window(NULL, T(1), &s);
+    ck_assert_uint_eq(s.calls, 0);
+    fb_breaker_metrics(NULL, T(1), &m);
+    ck_assert_uint_eq(m.permitted, 0);
+    fb_breaker_reset(NULL, T(1));
+    ck_assert_int_eq(fb_breaker_open_until(NULL, T(2), T(1)), FB_EINVAL);
+    ck_assert_int_eq(fb_breaker_transition(NULL, FB_STATE_OPEN, T(1)), FB_EINVAL);
+    ck_assert_int_eq(fb_breaker_on_event(NULL, NULL, NULL), FB_EINVAL);
+    ck_assert_str_eq(fb_breaker_name(NULL), "");
+    ck_assert_ptr_null(fb_breaker_config(NULL));
+    ck_assert_uint_eq(fb_registry_count(NULL), 0);
+    fb_registry_foreach(NULL, NULL, NULL);
+    fb_breaker_free(NULL);
+    fb_registry_free(NULL);
+}
+END_TEST
+
 Suite *transitions_suite(void)
 {
-    Suite *s = suite_create("transitions");
+Suite *s = suite_create("transitions");
     TCase *tc = tcase_create("rules");
 
     tcase_add_test(tc, opens_when_failure_rate_reaches_threshold);
@@ -809,6 +832,7 @@ Suite *transitions_suite(void)
     tcase_add_test(tc, metrics_count_entries_and_time_in_each_state);
     tcase_add_test(tc, metrics_count_permitted_and_not_permitted);
     tcase_add_test(tc, acquire_with_null_arguments_touches_nothing);
+    tcase_add_test(tc, null_handles_are_refused_without_a_crash);
     tcase_add_test(tc, record_rejects_unknown_outcome_and_null_breaker);
     suite_add_tcase(s, tc);
     return s;

@@ -398,9 +398,47 @@ START_TEST(time_window_uses_the_latest_instant_seen)
 }
 END_TEST
 
+START_TEST(time_window_idle_gap_ends_the_failure_run)
+{
+    fb_config c = test_config();
+    fb_breaker *b;
+
+    c.window_type = FB_WINDOW_TIME;
+    c.window_size = 10;
+    c.rules = FB_RULE_CONSECUTIVE_FAILURES;
+    c.consecutive_failures = 5;
+    b = breaker_from(&c);
+    record_n(b, 4, FB_FAILURE, 0, T(0));
+    ck_assert_uint_eq(window_at(b, T(0)).consecutive_failures, 4);
+    /* An hour later the window is empty, and so is the failure run. */
+    ck_assert_uint_eq(window_at(b, T(3600)).consecutive_failures, 0);
+    record_n(b, 1, FB_FAILURE, 0, T(3600));
+    ck_assert_int_eq(fb_breaker_state(b, T(3600)), FB_STATE_CLOSED);
+    ck_assert_uint_eq(window_at(b, T(3600)).consecutive_failures, 1);
+    fb_breaker_free(b);
+}
+END_TEST
+
+START_TEST(time_window_failure_run_survives_inside_the_window)
+{
+    fb_config c = test_config();
+    fb_breaker *b;
+
+    c.window_type = FB_WINDOW_TIME;
+    c.window_size = 10;
+    c.rules = FB_RULE_CONSECUTIVE_FAILURES;
+    c.consecutive_failures = 5;
+    b = breaker_from(&c);
+    record_n(b, 4, FB_FAILURE, 0, T(0));
+    record_n(b, 1, FB_FAILURE, 0, T(9));
+    ck_assert_int_eq(fb_breaker_state(b, T(9)), FB_STATE_OPEN);
+    fb_breaker_free(b);
+}
+END_TEST
+
 Suite *window_suite(void)
 {
-    Suite *s = suite_create("window");
+Suite *s = suite_create("window");
     TCase *tc = tcase_create("count");
 
     tcase_add_test(tc, window_is_empty_on_a_new_breaker);
@@ -429,6 +467,8 @@ Suite *window_suite(void)
     tcase_add_test(tc, reset_clears_the_window);
     tcase_add_test(tc, disabled_records_nothing_in_the_window);
     tcase_add_test(tc, metrics_only_records_into_the_window);
+    tcase_add_test(tc, time_window_idle_gap_ends_the_failure_run);
+    tcase_add_test(tc, time_window_failure_run_survives_inside_the_window);
     suite_add_tcase(s, tc);
     return s;
 }
