@@ -24,7 +24,9 @@ VERSION := $(shell sed -n 's/^\#define FB_VERSION "\(.*\)"/\1/p' breaker/breaker
 SOMAJOR := 0
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
-FB_CFLAGS := -std=c11 $(WARN) -MMD -MP -Ibreaker -Isim -Ireports
+# The engine sees only its own headers; the simulator and the tools see all.
+FB_CFLAGS := -std=c11 $(WARN) -MMD -MP -Ibreaker
+SIM_INC := -Isim -Ireports
 LIB_CFLAGS := -fPIC -fvisibility=hidden -DFB_BUILDING
 # -Og: LeakSanitizer misses leaks that -O2 optimises away.
 SAN_FLAGS := -Og -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -52,7 +54,7 @@ say = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
 .PHONY: all deps run check check-unit check-asan check-tsan check-exports check-install \
-        check-cli bench install uninstall clean format lint
+        check-cli bench install uninstall clean format lint FORCE
 .DEFAULT_GOAL := all
 
 all: $(B)/libfirebreak.a $(B)/libfirebreak.so $(B)/firebreak
@@ -63,7 +65,7 @@ define FLAVOUR
 $(1)/obj/lib/%.o: %.c
 	$$(call say,CC,$$@)mkdir -p $$(@D) && $$(CC) $$(FB_CFLAGS) $$(LIB_CFLAGS) $$(CFLAGS) $(2) -c $$< -o $$@
 $(1)/obj/%.o: %.c
-	$$(call say,CC,$$@)mkdir -p $$(@D) && $$(CC) $$(FB_CFLAGS) $$(CFLAGS) $(2) $$(CHECK_CFLAGS) $$(JANSSON_CFLAGS) -c $$< -o $$@
+	$$(call say,CC,$$@)mkdir -p $$(@D) && $$(CC) $$(FB_CFLAGS) $$(SIM_INC) $$(CFLAGS) $(2) $$(CHECK_CFLAGS) $$(JANSSON_CFLAGS) -c $$< -o $$@
 $(1)/libfirebreak.a: $$(LIB_SRC:%.c=$(1)/obj/lib/%.o)
 	$$(call say,AR,$$@)rm -f $$@ && $$(AR) rcs $$@ $$^
 $(1)/libfbsim.a: $$(SIM_SRC:%.c=$(1)/obj/%.o)
@@ -95,7 +97,8 @@ $(B)/bench_breaker: $(B)/obj/bench/bench_breaker.o $(B)/libfirebreak.a
 $(B)/bench_%: $(B)/obj/bench/bench_%.o $(B)/libfbsim.a $(B)/libfirebreak.a
 	$(call say,LD,$@)$(CC) $(CFLAGS) $^ $(JANSSON_LIBS) -lpthread -lm -o $@
 
-$(B)/firebreak.pc: firebreak.pc.in breaker/breaker.h
+# Regenerated every time: PREFIX and LIBDIR may differ from the last make.
+$(B)/firebreak.pc: firebreak.pc.in breaker/breaker.h FORCE
 	$(call say,GEN,$@)mkdir -p $(@D) && sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
@@ -133,7 +136,7 @@ check-tsan: $(B)/stress_breaker
 # The shared library exports fb_ names only.
 check-exports: $(B)/libfirebreak.so
 	@echo "== exported symbols"
-	@bad=$$(nm -D --defined-only $(B)/libfirebreak.so | awk '$$2 ~ /[TDBR]/ {print $$3}' | grep -v '^fb_[a-z0-9]' || true); \
+	@bad=$$(nm -D --defined-only $(B)/libfirebreak.so | awk '$$2 ~ /[TDBRWV]/ {print $$3}' | grep -v '^fb_[a-z0-9]' || true); \
 	  if [ -n "$$bad" ]; then echo "exported non-fb_ symbols: $$bad"; exit 1; fi; \
 	  echo "only fb_ symbols exported ($$(nm -D --defined-only $(B)/libfirebreak.so | grep -c ' T fb_') functions)"
 
@@ -178,6 +181,8 @@ uninstall:
 
 clean:
 	rm -rf $(B)
+
+FORCE:
 
 format:
 	clang-format -i breaker/*.[ch] cmd/*.c tests/*.[ch] bench/*.c

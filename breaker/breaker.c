@@ -12,7 +12,8 @@
  *    generation is late and never moves the state.
  *  - In HALF_OPEN, trials_done <= trials_issued <= half_open_permits; the
  *    half-open deadline is armed only while a trial is outstanding
- *    (trials_done < trials_issued), counted from when the first of them left.
+ *    (trials_done < trials_issued), counted from the last progress: the
+ *    first outstanding trial's permit, or the last trial to come back.
  *  - The window holds outcomes of the current CLOSED (or METRICS_ONLY) period
  *    only; entering either clears it. In OPEN it keeps what tripped it (a TIME
  *    window still ages out by 'now').
@@ -28,7 +29,7 @@
 #include <math.h>
 #include <sched.h>
 #include <stdarg.h>
-#include <stdio.h>
+#include <stdio.h> /* vsnprintf only: the engine never prints */
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,6 +136,8 @@ const char *fb_outcome_name(fb_outcome o)
 
 void fb_config_init(fb_config *cfg)
 {
+    if (!cfg)
+        return;
     memset(cfg, 0, sizeof(*cfg));
     cfg->window_type = FB_WINDOW_COUNT;
     cfg->window_size = 100;
@@ -160,8 +163,10 @@ static bool percent_ok(double v)
     return v > 0 && v <= 100; /* false for NaN */
 }
 
+#ifdef __GNUC__
 static fb_status invalid(char *msg, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+#endif
 
 static fb_status invalid(char *msg, size_t size, const char *fmt, ...)
 {
@@ -177,11 +182,13 @@ static fb_status invalid(char *msg, size_t size, const char *fmt, ...)
 
 fb_status fb_config_check(const fb_config *c, char *msg, size_t size)
 {
-    uint32_t max_window =
-        c->window_type == FB_WINDOW_TIME ? FB__MAX_TIME_WINDOW : FB__MAX_COUNT_WINDOW;
+    uint32_t max_window;
 
     if (msg && size > 0)
         msg[0] = '\0';
+    if (!c)
+        return invalid(msg, size, "config is NULL");
+    max_window = c->window_type == FB_WINDOW_TIME ? FB__MAX_TIME_WINDOW : FB__MAX_COUNT_WINDOW;
     if (c->window_type != FB_WINDOW_COUNT && c->window_type != FB_WINDOW_TIME)
         return invalid(msg, size, "window_type must be FB_WINDOW_COUNT or FB_WINDOW_TIME, got %d",
                        (int)c->window_type);
@@ -364,7 +371,7 @@ fb_status fb_breaker_on_event(fb_breaker *b, fb_event_fn fn, void *ctx)
 
 /* ---- figures ---------------------------------------------------------- */
 
-static double percent(uint32_t part, uint32_t whole)
+static double percent(uint64_t part, uint64_t whole)
 {
     return whole ? 100.0 * part / whole : 0;
 }
@@ -408,7 +415,8 @@ bool fb_transition_legal(fb_state from, fb_state to)
            M = 1 << FB_STATE_METRICS_ONLY };
     /* Row: the states each state may move to. The automatic cycle is
      * CLOSED -> OPEN -> HALF_OPEN -> CLOSED or OPEN; the special states are
-     * reachable from anywhere and lead back through CLOSED only. */
+     * reachable from anywhere and lead to CLOSED or to each other, never
+     * straight into OPEN or HALF_OPEN. */
     static const unsigned to_mask[FB_STATE_COUNT] = {
         [FB_STATE_CLOSED] = O | D | F | M,
         [FB_STATE_OPEN] = C | H | D | F | M,
@@ -454,10 +462,15 @@ static int64_t open_wait(fb_breaker *b, fb_state from, int64_t now_ns)
         }
     }
     if (c->open_wait_multiplier > 1) {
-        for (uint32_t i = 0; i < b->m.reopens && wait < (double)c->open_wait_max_ns; i++)
-            wait *= c->open_wait_multiplier;
-        if (wait > (double)c->open_wait_max_ns)
-            wait = (double)c->open_wait_max_ns;
+        /* base x multiplier^reopens by squaring: O(log reopens), no libm; the
+         * partial products only grow, so reaching the cap ends it early. */
+        double m = c->open_wait_multiplier, cap = (double)c->open_wait_max_ns;
+
+        for (uint32_t n = b->m.reopens; n && wait < cap; n >>= 1, m *= m)
+            if (n & 1)
+                wait *= m;
+        if (wait > cap)
+            wait = cap;
     }
     if (c->open_wait_jitter > 0) {
         double u = (double)(c->random(c->random_ctx) >> 11) * 0x1.0p-53;
@@ -468,7 +481,8 @@ static int64_t open_wait(fb_breaker *b, fb_state from, int64_t now_ns)
         b->m.reopens++;
     if (wait < 1)
         wait = 1;
-    return wait >= (double)(INT64_MAX - now_ns) ? INT64_MAX : now_ns + (int64_t)wait;
+    /* In doubles: INT64_MAX - now_ns overflows for a negative now. */
+    return (double)now_ns + wait >= 0x1p63 ? INT64_MAX : now_ns + (int64_t)wait;
 }
 
 static void push_event(fb_breaker *b, struct op *op, fb_event_kind kind, fb_state from,
@@ -526,7 +540,7 @@ static void lazy_move(fb_breaker *b, struct op *op, int64_t now_ns)
 
 static inline void catch_up(fb_breaker *b, struct op *op, int64_t now_ns)
 {
-    if (now_ns >= b->next_change_ns)
+    if (now_ns >= b->next_change_ns && b->next_change_ns != INT64_MAX)
         lazy_move(b, op, now_ns);
 }
 
@@ -640,6 +654,7 @@ static void record_trial(fb_breaker *b, struct op *op, bool failure, bool slow, 
     b->trial_failures += failure;
     b->trial_slow += slow;
     b->consecutive = failure ? b->consecutive + 1 : 0;
+    b->trials_since_ns = now_ns; /* progress: the deadline starts over */
     b->next_change_ns = half_open_deadline(b); /* disarmed once none is outstanding */
     if (c->half_open_verdict == FB_VERDICT_STRICT) {
         if (failure || (slow && slow_counts))
@@ -674,11 +689,15 @@ fb_status fb_breaker_record(fb_breaker *b, fb_permit *p, fb_outcome outcome, int
     catch_up(b, &op, now_ns);
     b->outcomes[outcome]++;
     b->m.slow += slow;
-    if (p->generation != b->generation) {
+    if (p->generation != b->generation ||
+        (b->state == FB_STATE_HALF_OPEN && b->trials_done == b->trials_issued)) {
+        /* Older than the last change, or a copy of a permit already recorded
+         * (no trial is outstanding): it must not move the state. */
         b->m.late++;
     } else if (b->state == FB_STATE_HALF_OPEN) {
         if (outcome == FB_IGNORED) {
             b->trials_issued--;
+            b->trials_since_ns = now_ns;
             b->next_change_ns = half_open_deadline(b);
         } else
             record_trial(b, &op, failure, slow, now_ns);
@@ -787,7 +806,9 @@ fb_status fb_breaker_open_until(fb_breaker *b, int64_t until_ns, int64_t now_ns)
     switch (b->state) {
     case FB_STATE_CLOSED:
     case FB_STATE_HALF_OPEN:
-        move(b, &op, FB_EVENT_TRANSITION, FB_STATE_OPEN, FB_REASON_FORCED_UNTIL, until_ns, now_ns);
+        if (until_ns > now_ns)
+            move(b, &op, FB_EVENT_TRANSITION, FB_STATE_OPEN, FB_REASON_FORCED_UNTIL, until_ns,
+                 now_ns);
         break;
     case FB_STATE_OPEN:
         if (until_ns > b->open_until_ns)

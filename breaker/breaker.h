@@ -3,7 +3,8 @@
  * The engine never reads a clock, never starts a thread, never prints and never
  * allocates after a breaker is created: every function that needs time takes
  * 'now_ns', int64 nanoseconds on a monotonic clock of the caller's choosing
- * (virtual time in the simulator, CLOCK_MONOTONIC in production).
+ * (virtual time in the simulator, CLOCK_MONOTONIC in production). The
+ * instants one breaker sees must span less than 2^63 ns (292 years).
  *
  * A call goes through two steps:
  *
@@ -127,7 +128,10 @@ typedef enum fb_half_open_verdict {
                          once; half_open_permits successes close */
 } fb_half_open_verdict;
 
-/* A caller-supplied source of random bits, used only for open-wait jitter. */
+/* A caller-supplied source of random bits, used only for open-wait jitter.
+ * It is called with the breaker's lock held: it must not call into the
+ * breaker, and must be thread-safe if several breakers (a registry's) share
+ * its context. */
 typedef uint64_t (*fb_random_fn)(void *ctx);
 
 /* Breaker configuration. Always start from fb_config_init(), which sets
@@ -156,8 +160,8 @@ typedef struct fb_config {
     uint32_t half_open_permits;      /* 10 */
     fb_half_open_verdict half_open_verdict; /* FB_VERDICT_RATE */
     int64_t half_open_deadline_ns;   /* 60 s (Resilience4j: off); 0 turns it off.
-                                        Re-open when trials stay outstanding
-                                        this long (from the first of them) */
+                                        Re-open when trials are outstanding and
+                                        none has come back for this long */
 
     bool synchronized;               /* false; true: safe from many threads */
 } fb_config;
@@ -186,9 +190,9 @@ typedef struct fb_permit {
 
 /* What the window holds at one instant (in HALF_OPEN: the trial outcomes). */
 typedef struct fb_window_stats {
-    uint32_t calls;
-    uint32_t failures;
-    uint32_t slow;
+    uint64_t calls;
+    uint64_t failures;
+    uint64_t slow;
     uint32_t consecutive_failures; /* the current failure run */
     double failure_rate; /* percent; 0 when calls == 0 */
     double slow_rate;    /* percent; 0 when calls == 0 */
@@ -261,8 +265,9 @@ FB_API bool fb_breaker_acquire(fb_breaker *b, int64_t now_ns, fb_permit *permit)
  * and ended at 'now_ns' (a TIME window counts it in the bucket of 'now_ns').
  * An outcome whose permit predates the last state change counts in the
  * metrics as late but never moves the state. Marks the permit used.
- * Returns FB_OK; FB_EPERMIT if the permit was refused or already recorded;
- * FB_EINVAL for a NULL breaker or an unknown outcome. */
+ * Returns FB_OK; FB_EPERMIT if the permit is NULL, was refused or was already
+ * recorded; FB_EINVAL for a NULL breaker or an unknown outcome. A copy of a
+ * recorded permit recorded again counts as late. */
 FB_API fb_status fb_breaker_record(fb_breaker *b, fb_permit *permit, fb_outcome outcome,
                                    int64_t duration_ns, int64_t now_ns);
 
@@ -292,7 +297,9 @@ FB_API void fb_breaker_reset(fb_breaker *b, int64_t now_ns);
 /* Open until 'until_ns' (a Retry-After from a 429 or 503), then HALF_OPEN as
  * usual. From CLOSED or HALF_OPEN it opens (reason FB_REASON_FORCED_UNTIL); in
  * OPEN it extends the wait if 'until_ns' is later. Does not count as a
- * re-open. FB_EILLEGAL in DISABLED, FORCED_OPEN and METRICS_ONLY. */
+ * re-open. An instant not after 'now_ns' changes nothing (FB_OK): a stale
+ * Retry-After must not trip a healthy breaker. FB_EILLEGAL in DISABLED,
+ * FORCED_OPEN and METRICS_ONLY. */
 FB_API fb_status fb_breaker_open_until(fb_breaker *b, int64_t until_ns, int64_t now_ns);
 
 /* Register 'fn' to hear every event of 'b'. FB_EFULL past FB_MAX_LISTENERS. */
@@ -328,7 +335,8 @@ FB_API fb_status fb_registry_remove(fb_registry *reg, const char *name);
 FB_API size_t fb_registry_count(fb_registry *reg);
 
 /* Call 'fn' for each breaker, in creation order, holding the registry's lock:
- * 'fn' may use the breaker but must not call registry functions. */
+ * 'fn' may use the breaker, but neither it nor a listener that its use
+ * triggers may call registry functions (the lock is not recursive). */
 FB_API void fb_registry_foreach(fb_registry *reg, void (*fn)(fb_breaker *b, void *ctx),
                                 void *ctx);
 

@@ -24,9 +24,9 @@ struct fb__window {
     uint32_t head;    /* COUNT: next slot to write; TIME: bucket of head_sec */
     int64_t head_sec; /* TIME: the newest second the window has seen */
     int64_t head_end_ns; /* TIME: first instant past head_sec */
-    uint32_t calls;
-    uint32_t failures;
-    uint32_t slow;
+    uint64_t calls; /* 64 bits: a day-long TIME window at 50k calls/s passes 2^32 */
+    uint64_t failures;
+    uint64_t slow;
     union {
         uint8_t *flags;             /* COUNT: FAIL and SLOW bits per outcome */
         struct fb__bucket *buckets; /* TIME */
@@ -48,7 +48,7 @@ static inline void fb__window_add(struct fb__window *w, bool failure, bool slow,
 {
     /* Deltas, so each total is written once: two narrow stores followed by the
      * wide load gcc vectorizes the update into would stall store forwarding. */
-    uint32_t d_failures = failure, d_slow = slow;
+    uint64_t d_failures = failure, d_slow = slow;
 
     if (w->type == FB_WINDOW_COUNT) {
         uint8_t *f = &w->u.flags[w->head];

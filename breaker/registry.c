@@ -6,7 +6,6 @@
  * happens only when a breaker is created, never on the call path. A sorted
  * array was rejected: O(n) inserts for registries of thousands of endpoints.
  */
-#define _POSIX_C_SOURCE 200809L
 #include "breaker.h"
 
 #include <stdlib.h>

@@ -22,9 +22,10 @@ static double secs(int64_t ns)
 static void print_event(const fb_event *ev, void *ctx)
 {
     (void)ctx;
-    printf("  %7.2f s  %-9s -> %-9s  %-17s  %3u calls, %3u failed (%5.1f %%)", secs(ev->at_ns),
-           fb_state_name(ev->from), fb_state_name(ev->to), fb_reason_name(ev->reason),
-           ev->window.calls, ev->window.failures, ev->window.failure_rate);
+    printf("  %7.2f s  %-9s -> %-9s  %-17s  %3llu calls, %3llu failed (%5.1f %%)",
+           secs(ev->at_ns), fb_state_name(ev->from), fb_state_name(ev->to),
+           fb_reason_name(ev->reason), (unsigned long long)ev->window.calls,
+           (unsigned long long)ev->window.failures, ev->window.failure_rate);
     if (ev->to == FB_STATE_OPEN)
         printf("; open until %.2f s", secs(ev->open_until_ns));
     printf("\n");

@@ -461,6 +461,65 @@ START_TEST(jitter_stays_within_bounds_for_many_draws)
 }
 END_TEST
 
+START_TEST(many_reopens_grow_as_a_power_of_the_multiplier)
+{
+    fb_config c = bo_config();
+    fb_breaker *b;
+
+    c.open_wait_ns = T(1);
+    c.open_wait_multiplier = 3;
+    c.open_wait_max_ns = T(1000000);
+    b = breaker_from(&c);
+    /* Five manual re-opens: the sixth wait is 1 s x 3^5 = 243 s. */
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(fb_breaker_transition(b, FB_STATE_OPEN, T(i * 2)), FB_OK);
+        ck_assert_int_eq(fb_breaker_transition(b, FB_STATE_HALF_OPEN, T(i * 2)), FB_OK);
+    }
+    ck_assert_int_eq(fb_breaker_transition(b, FB_STATE_OPEN, T(10)), FB_OK);
+    ck_assert_int_eq(until_at(b, T(10)), T(10) + T(243));
+    ck_assert_uint_eq(reopens_at(b, T(10)), 6);
+    fb_breaker_free(b);
+}
+END_TEST
+
+START_TEST(open_until_in_the_past_changes_nothing)
+{
+    fb_config c = bo_config();
+    fb_breaker *b = breaker_from(&c);
+    recorder r;
+
+    recorder_attach(&r, b);
+    ck_assert_int_eq(fb_breaker_open_until(b, T(5), T(5)), FB_OK);
+    ck_assert_int_eq(fb_breaker_open_until(b, 0, T(5)), FB_OK);
+    ck_assert_int_eq(fb_breaker_state(b, T(5)), FB_STATE_CLOSED);
+    ck_assert_int_eq(r.n, 0);
+    fb_breaker_free(b);
+}
+END_TEST
+
+START_TEST(trip_at_a_negative_instant_waits_from_it)
+{
+    fb_config c = bo_config();
+    fb_breaker *b = breaker_from(&c);
+
+    trip2(b, -T(5));
+    ck_assert_int_eq(until_at(b, -T(5)), T(5));
+    ck_assert_int_eq(fb_breaker_state(b, T(5)), FB_STATE_HALF_OPEN);
+    fb_breaker_free(b);
+}
+END_TEST
+
+START_TEST(a_wait_past_the_end_of_time_saturates)
+{
+    fb_config c = bo_config();
+    fb_breaker *b = breaker_from(&c);
+
+    trip2(b, INT64_MAX - T(1));
+    ck_assert_int_eq(until_at(b, INT64_MAX - T(1)), INT64_MAX);
+    fb_breaker_free(b);
+}
+END_TEST
+
 Suite *backoff_suite(void)
 {
     Suite *s = suite_create("backoff");
@@ -472,6 +531,10 @@ Suite *backoff_suite(void)
     tcase_add_test(tc, multiplier_one_keeps_the_wait_fixed);
     tcase_add_test(tc, manual_open_from_half_open_grows_the_wait);
     tcase_add_test(tc, half_open_deadline_reopen_grows_the_wait);
+    tcase_add_test(tc, many_reopens_grow_as_a_power_of_the_multiplier);
+    tcase_add_test(tc, open_until_in_the_past_changes_nothing);
+    tcase_add_test(tc, trip_at_a_negative_instant_waits_from_it);
+    tcase_add_test(tc, a_wait_past_the_end_of_time_saturates);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("decay");

@@ -451,6 +451,16 @@ START_TEST(absolute_failures_above_a_count_window_are_rejected)
 }
 END_TEST
 
+START_TEST(null_config_is_refused)
+{
+    char msg[64];
+
+    fb_config_init(NULL);
+    ck_assert_int_eq(fb_config_check(NULL, msg, sizeof(msg)), FB_EINVAL);
+    ck_assert_str_eq(msg, "config is NULL");
+}
+END_TEST
+
 Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -468,6 +478,7 @@ Suite *config_suite(void)
     tcase_add_test(tc, multiplier_above_one_needs_a_cap_no_lower_than_the_wait);
     tcase_add_test(tc, jitter_needs_a_random_source);
     tcase_add_test(tc, absolute_failures_above_a_count_window_are_rejected);
+    tcase_add_test(tc, null_config_is_refused);
     tcase_add_test(tc, window_size_limits_depend_on_window_type);
     tcase_add_loop_test(tc, breaker_new_rejects_invalid_config_and_nulls_out, 0, N_SPOILS);
     tcase_add_loop_test(tc, registry_new_rejects_invalid_config_and_nulls_out, 0, N_SPOILS);

@@ -571,6 +571,63 @@ START_TEST(window_in_half_open_counts_the_trial_failure_run)
 }
 END_TEST
 
+START_TEST(copy_of_a_recorded_trial_permit_counts_as_late)
+{
+    fb_config c = ho_config(FB_VERDICT_RATE);
+    fb_breaker *b;
+    fb_permit t, copy;
+    fb_metrics m;
+
+    c.half_open_permits = 1;
+    b = breaker_from(&c);
+    enter_half_open(b);
+    t = trial(b, T(10));
+    copy = t;
+    record(b, &t, FB_IGNORED, 0, T(10)); /* gives the one permit back */
+    record(b, &copy, FB_IGNORED, 0, T(10)); /* must not give it back twice */
+    m = metrics_at(b, T(10));
+    ck_assert_uint_eq(m.late, 1);
+    t = trial(b, T(11)); /* still exactly one permit */
+    ck_assert(!fb_breaker_acquire(b, T(11), &copy));
+    ck_assert_int_eq(copy.reason, FB_REJECT_HALF_OPEN_FULL);
+    record(b, &t, FB_SUCCESS, 0, T(12));
+    ck_assert_int_eq(fb_breaker_state(b, T(12)), FB_STATE_CLOSED);
+    fb_breaker_free(b);
+}
+END_TEST
+
+START_TEST(half_open_deadline_restarts_when_a_trial_comes_back)
+{
+    fb_config c = ho_config(FB_VERDICT_RATE);
+    fb_breaker *b;
+    fb_permit a;
+
+    c.half_open_deadline_ns = T(10);
+    b = breaker_from(&c);
+    enter_half_open(b);
+    a = trial(b, T(11));
+    trial(b, T(20));
+    record(b, &a, FB_SUCCESS, 0, T(20) + MS(500)); /* progress: deadline T(30.5) */
+    ck_assert_int_eq(fb_breaker_state(b, T(21)), FB_STATE_HALF_OPEN);
+    ck_assert_int_eq(fb_breaker_state(b, T(30)), FB_STATE_HALF_OPEN);
+    ck_assert_int_eq(fb_breaker_state(b, T(30) + MS(500)), FB_STATE_OPEN);
+    fb_breaker_free(b);
+}
+END_TEST
+
+START_TEST(the_end_of_time_does_not_move_a_breaker_without_deadline)
+{
+    fb_config c = ho_config(FB_VERDICT_RATE);
+    fb_breaker *b = breaker_from(&c);
+
+    enter_half_open(b);
+    trial(b, T(10));
+    ck_assert_int_eq(fb_breaker_state(b, INT64_MAX), FB_STATE_HALF_OPEN);
+    ck_assert_int_eq(fb_breaker_state(b, INT64_MAX), FB_STATE_HALF_OPEN);
+    fb_breaker_free(b);
+}
+END_TEST
+
 Suite *half_open_suite(void)
 {
     Suite *s = suite_create("half_open");
@@ -605,6 +662,9 @@ Suite *half_open_suite(void)
     tcase_add_test(tc, half_open_deadline_disarms_when_trials_come_back_and_rearms);
     tcase_add_test(tc, ignored_last_outstanding_trial_disarms_the_deadline);
     tcase_add_test(tc, window_in_half_open_counts_the_trial_failure_run);
+    tcase_add_test(tc, copy_of_a_recorded_trial_permit_counts_as_late);
+    tcase_add_test(tc, half_open_deadline_restarts_when_a_trial_comes_back);
+    tcase_add_test(tc, the_end_of_time_does_not_move_a_breaker_without_deadline);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("late");

@@ -62,9 +62,9 @@ static void log_event(const fb_event *ev, void *ctx)
     (void)ctx;
     if (ev->kind != FB_EVENT_TRANSITION)
         return;
-    fprintf(stderr, "breaker %s: %s -> %s (%s; %u calls, %.0f%% failed)\n", ev->name,
+    fprintf(stderr, "breaker %s: %s -> %s (%s; %llu calls, %.0f%% failed)\n", ev->name,
             fb_state_name(ev->from), fb_state_name(ev->to), fb_reason_name(ev->reason),
-            ev->window.calls, ev->window.failure_rate);
+            (unsigned long long)ev->window.calls, ev->window.failure_rate);
 }
 
 /* How the breaker should count one transfer. */
