@@ -17,6 +17,11 @@ int main(void)
     srunner_add_suite(sr, backoff_suite());
     srunner_add_suite(sr, events_suite());
     srunner_add_suite(sr, registry_suite());
+    srunner_add_suite(sr, rng_suite());
+    srunner_add_suite(sr, dist_suite());
+    srunner_add_suite(sr, queue_suite());
+    srunner_add_suite(sr, hist_suite());
+    srunner_add_suite(sr, city_suite());
     srunner_run_all(sr, CK_ENV);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -1,0 +1,829 @@
+/* city.c — the city model: instances, requests, calls, faults, breakers.
+ *
+ * A request at a service is a job. It waits for a worker slot of one instance
+ * (in a bounded FIFO queue, with an optional queue timeout), holds the slot
+ * for its own service time and then for its handler's steps, one at a time: a
+ * step is one call or a parallel group, and the job goes on when every call of
+ * the step has an outcome. A failed required call fails the job at once.
+ *
+ * A call is a call_rec shared by the calling job, the called job and the
+ * timeout event: it is answered exactly once (the 'done' flag), by whichever
+ * comes first, and freed when its last holder lets go ('refs'). A timed-out
+ * callee keeps working, as a real server does; its late answer is dropped.
+ * Outcomes known when the call is made (breaker rejection, refusal, a full
+ * queue) are delivered by an event at the same instant, so a parallel group is
+ * always issued whole before any of its answers runs.
+ *
+ * Faults are evaluated when they matter (admission, start, call), from the
+ * fault's window; only a brownout's end needs an event, to refill workers.
+ * Jobs and calls come from free lists grown in slabs: no allocation per
+ * request once warm. Every random draw comes from a stream named after the
+ * service, load or fault it belongs to (rng.h).
+ */
+#include "city.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "queue.h"
+#include "rng.h"
+
+enum {
+    EV_ARRIVAL,       /* arg: load index */
+    EV_SERVICE_DONE,  /* ptr: job */
+    EV_CALL_DONE,     /* ptr: call_rec answered when made */
+    EV_TIMEOUT,       /* ptr: call_rec */
+    EV_QUEUE_TIMEOUT, /* ptr: job, arg: the job's generation */
+    EV_FAULT_END      /* arg: fault index (brownouts: refill workers) */
+};
+
+#define SLAB 1024
+
+struct job;
+
+struct call_rec {
+    struct job *parent;
+    uint32_t call;
+    uint32_t refs;
+    bool done;
+    sim_outcome outcome;
+    int64_t start_ns;
+    fb_breaker *breaker; /* NULL: no breaker on this call */
+    fb_permit permit;
+    struct call_rec *next_free;
+};
+
+struct job {
+    uint32_t service, instance;
+    uint32_t gen;            /* grows on every reuse: stale events see it */
+    uint32_t step;           /* the next step, relative to the service's first */
+    uint32_t pending;        /* calls of the current step without an answer */
+    bool failed;
+    bool queued;
+    int64_t arrived_ns, started_ns;
+    struct call_rec *from;   /* the call that brought it; NULL at the entry */
+    struct job *prev, *next; /* the instance's queue, or the free list */
+};
+
+struct instance {
+    uint32_t busy;
+    uint32_t queued;
+    struct job *head, *tail;
+};
+
+struct service_rt {
+    struct instance *inst;
+    uint32_t rr;              /* round-robin cursor */
+    uint32_t *faults;         /* faults on the service or one of its instances */
+    uint32_t n_faults;
+    uint32_t busy, inside;    /* over all instances, for the areas */
+    int64_t area_since_ns;
+    sim_rng latency, errors, lb, prob;
+};
+
+struct call_rt {
+    fb_breaker **breakers;    /* per caller instance, or one; NULL: none */
+    uint32_t n_breakers;
+    sim_rng jitter;
+};
+
+struct sim_city {
+    const sim_scenario *sc;
+    int64_t end_ns;
+    uint64_t seed;
+    bool no_breakers;
+    sim_queue q;
+    int64_t now;
+    uint64_t events;
+    struct service_rt *svc;
+    struct call_rt *calls;
+    sim_rng *load_rng;
+    sim_rng *fault_rng;
+    sim_service_stats *svc_stats;
+    sim_edge_stats *edge_stats;
+    struct job *free_jobs;
+    struct call_rec *free_recs;
+    void **slabs;
+    size_t n_slabs, cap_slabs;
+    bool overflow;
+};
+
+const char *sim_outcome_name(sim_outcome o)
+{
+    static const char *const names[] = { "ok", "error", "timeout", "rejected", "refused", "shed" };
+
+    return (unsigned)o < SIM_N_OUTCOMES ? names[o] : "unknown";
+}
+
+/* ---- pools -------------------------------------------------------------- */
+
+static void *slab_new(sim_city *c, size_t size)
+{
+    void *p;
+
+    if (c->n_slabs == c->cap_slabs) {
+        size_t cap = c->cap_slabs ? c->cap_slabs * 2 : 16;
+        void **s = realloc(c->slabs, cap * sizeof(*s));
+
+        if (!s)
+            return NULL;
+        c->slabs = s;
+        c->cap_slabs = cap;
+    }
+    p = calloc(SLAB, size);
+    if (p)
+        c->slabs[c->n_slabs++] = p;
+    return p;
+}
+
+static struct job *job_new(sim_city *c)
+{
+    struct job *j = c->free_jobs;
+
+    if (!j) {
+        struct job *slab = slab_new(c, sizeof(*slab));
+
+        if (!slab)
+            return NULL;
+        for (size_t i = 0; i < SLAB; i++) {
+            slab[i].next = c->free_jobs;
+            c->free_jobs = &slab[i];
+        }
+        j = c->free_jobs;
+    }
+    c->free_jobs = j->next;
+    uint32_t gen = j->gen;
+    memset(j, 0, sizeof(*j));
+    j->gen = gen + 1;
+    return j;
+}
+
+static void job_free(sim_city *c, struct job *j)
+{
+    j->gen++;
+    j->next = c->free_jobs;
+    c->free_jobs = j;
+}
+
+static struct call_rec *rec_new(sim_city *c)
+{
+    struct call_rec *r = c->free_recs;
+
+    if (!r) {
+        struct call_rec *slab = slab_new(c, sizeof(*slab));
+
+        if (!slab)
+            return NULL;
+        for (size_t i = 0; i < SLAB; i++) {
+            slab[i].next_free = c->free_recs;
+            c->free_recs = &slab[i];
+        }
+        r = c->free_recs;
+    }
+    c->free_recs = r->next_free;
+    memset(r, 0, sizeof(*r));
+    return r;
+}
+
+static void rec_release(sim_city *c, struct call_rec *r)
+{
+    if (--r->refs == 0) {
+        r->next_free = c->free_recs;
+        c->free_recs = r;
+    }
+}
+
+static void schedule(sim_city *c, int64_t at_ns, uint32_t kind, uint32_t arg, void *ptr)
+{
+    if (!sim_queue_push(&c->q, at_ns, kind, arg, ptr))
+        c->overflow = true;
+}
+
+/* ---- faults ------------------------------------------------------------- */
+
+static bool fault_active(const sim_fault *f, int64_t t)
+{
+    if (t < f->start_ns || t - f->start_ns >= f->duration_ns)
+        return false;
+    if (f->kind != SIM_FAULT_FLAPPING)
+        return true;
+    return (double)((t - f->start_ns) % f->period_ns) < f->fraction * (double)f->period_ns;
+}
+
+/* What the active faults do to instance 'i' of service 's' at 'now'. */
+struct effects {
+    bool crash, hang;
+    double error_p;   /* extra error probability */
+    double factor;    /* service-time multiplier */
+    double capacity;  /* share of workers kept */
+    double add_ns;    /* extra delay */
+};
+
+static struct effects effects_at(sim_city *c, uint32_t s, uint32_t i, bool draw_delay)
+{
+    const struct service_rt *rt = &c->svc[s];
+    struct effects e = { .factor = 1, .capacity = 1 };
+
+    for (uint32_t k = 0; k < rt->n_faults; k++) {
+        const sim_fault *f = &c->sc->faults[rt->faults[k]];
+
+        if ((f->target == SIM_TARGET_INSTANCE && f->instance != i) || !fault_active(f, c->now))
+            continue;
+        switch (f->kind) {
+        case SIM_FAULT_LATENCY:
+            if (draw_delay)
+                e.add_ns += sim_dist_sample(&f->delay, &c->fault_rng[rt->faults[k]]);
+            break;
+        case SIM_FAULT_ERRORS:
+            e.error_p = 1 - (1 - e.error_p) * (1 - f->probability);
+            break;
+        case SIM_FAULT_CRASH:
+        case SIM_FAULT_FLAPPING:
+            e.crash = true;
+            break;
+        case SIM_FAULT_HANG:
+            e.hang = true;
+            break;
+        case SIM_FAULT_BROWNOUT:
+            e.capacity = fmin(e.capacity, f->fraction);
+            break;
+        case SIM_FAULT_SLOWDOWN:
+            e.factor *= f->factor;
+            break;
+        case SIM_FAULT_PARTITION:
+            break; /* acts on calls: see partitioned() */
+        }
+    }
+    return e;
+}
+
+static bool partitioned(sim_city *c, const sim_call *call)
+{
+    const struct service_rt *rt = &c->svc[call->to];
+
+    for (uint32_t k = 0; k < rt->n_faults; k++) {
+        const sim_fault *f = &c->sc->faults[rt->faults[k]];
+
+        if (f->kind == SIM_FAULT_PARTITION && fault_active(f, c->now) &&
+            (f->target == SIM_TARGET_SERVICE || f->from == call->from))
+            return true;
+    }
+    return false;
+}
+
+static uint32_t capacity(sim_city *c, uint32_t s, uint32_t i)
+{
+    struct effects e = effects_at(c, s, i, false);
+
+    return (uint32_t)floor(c->sc->services[s].concurrency * e.capacity);
+}
+
+/* ---- metrics ------------------------------------------------------------ */
+
+/* Integrate busy workers and requests inside up to now, then apply a change. */
+static void area(sim_city *c, uint32_t s, int d_busy, int d_inside)
+{
+    struct service_rt *rt = &c->svc[s];
+    sim_service_stats *st = &c->svc_stats[s];
+    double dt = (double)(c->now - rt->area_since_ns);
+
+    st->busy_area += rt->busy * dt;
+    st->inside_area += rt->inside * dt;
+    rt->area_since_ns = c->now;
+    rt->busy += d_busy;
+    rt->inside += d_inside;
+}
+
+static void count(sim_counts *k, sim_outcome o, int64_t latency_ns)
+{
+    k->outcomes[o]++;
+    if (o == SIM_OK || o == SIM_ERROR) {
+        k->answered++;
+        k->latency_sum_ns += (double)latency_ns;
+    }
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static void job_start(sim_city *c, struct job *j);
+static void job_next_step(sim_city *c, struct job *j);
+static void call_answer(sim_city *c, struct call_rec *r, sim_outcome o);
+
+/* Tell the caller, if any, how the job ended, and free it. */
+static void job_end(sim_city *c, struct job *j, sim_outcome o)
+{
+    struct call_rec *from = j->from;
+
+    count(&c->svc_stats[j->service].total, o, c->now - j->arrived_ns);
+    job_free(c, j);
+    if (from) {
+        if (!from->done)
+            call_answer(c, from, o);
+        rec_release(c, from);
+    }
+}
+
+/* Start queued jobs while the instance has free workers. */
+static void instance_drain(sim_city *c, uint32_t s, uint32_t i)
+{
+    struct instance *in = &c->svc[s].inst[i];
+    uint32_t cap = capacity(c, s, i);
+
+    while (in->head && in->busy < cap) {
+        struct job *j = in->head;
+
+        in->head = j->next;
+        if (in->head)
+            in->head->prev = NULL;
+        else
+            in->tail = NULL;
+        in->queued--;
+        j->queued = false;
+        job_start(c, j);
+    }
+}
+
+/* The job finished its handler (or failed): free its worker, answer. */
+static void job_finish(sim_city *c, struct job *j, sim_outcome o)
+{
+    uint32_t s = j->service, i = j->instance;
+
+    c->svc[s].inst[i].busy--;
+    area(c, s, -1, -1);
+    job_end(c, j, o);
+    instance_drain(c, s, i);
+}
+
+static void job_start(sim_city *c, struct job *j)
+{
+    const sim_service *sv = &c->sc->services[j->service];
+    struct effects e = effects_at(c, j->service, j->instance, true);
+    double st = sim_dist_sample(&sv->latency, &c->svc[j->service].latency) * e.factor + e.add_ns;
+
+    c->svc[j->service].inst[j->instance].busy++;
+    area(c, j->service, 1, 0);
+    c->svc_stats[j->service].started++;
+    c->svc_stats[j->service].wait_sum_ns += (double)(c->now - j->arrived_ns);
+    c->svc_stats[j->service].waited += c->now > j->arrived_ns;
+    j->started_ns = c->now;
+    schedule(c, c->now + (int64_t)st, EV_SERVICE_DONE, 0, j);
+}
+
+static uint32_t pick_instance(sim_city *c, uint32_t s)
+{
+    const sim_service *sv = &c->sc->services[s];
+    struct service_rt *rt = &c->svc[s];
+    uint32_t best = 0;
+
+    switch (sv->lb) {
+    case SIM_LB_RANDOM:
+        return (uint32_t)sim_rng_below(&rt->lb, sv->replicas);
+    case SIM_LB_LEAST_OUTSTANDING:
+        for (uint32_t i = 1; i < sv->replicas; i++)
+            if (rt->inst[i].busy + rt->inst[i].queued < rt->inst[best].busy + rt->inst[best].queued)
+                best = i;
+        return best;
+    default:
+        best = rt->rr;
+        rt->rr = (rt->rr + 1) % sv->replicas;
+        return best;
+    }
+}
+
+/* A request arrives at service 's' (from a call, or at the entry when 'from'
+ * is NULL). Returns the outcome when it is known at once (refused, shed),
+ * SIM_OK when the request was admitted or hangs. */
+static sim_outcome job_arrive(sim_city *c, uint32_t s, struct call_rec *from)
+{
+    const sim_service *sv = &c->sc->services[s];
+    uint32_t i = pick_instance(c, s);
+    struct instance *in = &c->svc[s].inst[i];
+    struct effects e = effects_at(c, s, i, false);
+    struct job *j;
+
+    c->svc_stats[s].total.arrivals++;
+    if (e.crash) {
+        c->svc_stats[s].total.outcomes[SIM_REFUSED]++;
+        return SIM_REFUSED;
+    }
+    if (e.hang)
+        return SIM_OK; /* accepted, never answered: only the caller's timeout ends it */
+    if (in->busy >= (uint32_t)floor(sv->concurrency * e.capacity) && in->queued >= sv->queue) {
+        c->svc_stats[s].total.outcomes[SIM_SHED]++;
+        return SIM_SHED;
+    }
+    j = job_new(c);
+    if (!j) {
+        c->overflow = true;
+        return SIM_SHED;
+    }
+    j->service = s;
+    j->instance = i;
+    j->arrived_ns = c->now;
+    j->from = from;
+    if (from)
+        from->refs++;
+    area(c, s, 0, 1);
+    if (in->busy < (uint32_t)floor(sv->concurrency * e.capacity)) {
+        job_start(c, j);
+        return SIM_OK;
+    }
+    j->queued = true;
+    j->prev = in->tail;
+    j->next = NULL;
+    if (in->tail)
+        in->tail->next = j;
+    else
+        in->head = j;
+    in->tail = j;
+    in->queued++;
+    if (sv->queue_timeout_ns > 0)
+        schedule(c, c->now + sv->queue_timeout_ns, EV_QUEUE_TIMEOUT, j->gen, j);
+    return SIM_OK;
+}
+
+static void queue_timeout(sim_city *c, struct job *j, uint32_t gen)
+{
+    struct instance *in;
+
+    if (j->gen != gen || !j->queued)
+        return; /* started, or long gone */
+    in = &c->svc[j->service].inst[j->instance];
+    if (j->prev)
+        j->prev->next = j->next;
+    else
+        in->head = j->next;
+    if (j->next)
+        j->next->prev = j->prev;
+    else
+        in->tail = j->prev;
+    in->queued--;
+    area(c, j->service, 0, -1);
+    job_end(c, j, SIM_SHED);
+}
+
+/* ---- calls --------------------------------------------------------------- */
+
+static fb_outcome breaker_outcome(sim_outcome o)
+{
+    return o == SIM_OK ? FB_SUCCESS : FB_FAILURE;
+}
+
+/* The call has its outcome: count it, tell the breaker, move the caller on. */
+static void call_answer(sim_city *c, struct call_rec *r, sim_outcome o)
+{
+    const sim_call *call = &c->sc->calls[r->call];
+    struct job *p = r->parent;
+
+    r->done = true;
+    r->outcome = o;
+    count(&c->edge_stats[r->call].total, o, c->now - r->start_ns);
+    if (r->breaker && o != SIM_REJECTED)
+        fb_breaker_record(r->breaker, &r->permit, breaker_outcome(o), c->now - r->start_ns,
+                          c->now);
+    if (o != SIM_OK && !call->optional)
+        p->failed = true;
+    if (--p->pending == 0) {
+        if (p->failed)
+            job_finish(c, p, SIM_ERROR);
+        else
+            job_next_step(c, p);
+    }
+}
+
+static fb_breaker *breaker_for(sim_city *c, const struct job *j, uint32_t call)
+{
+    const struct call_rt *rt = &c->calls[call];
+
+    if (!rt->breakers)
+        return NULL;
+    return rt->breakers[rt->n_breakers == 1 ? 0 : j->instance];
+}
+
+/* Make one call of job 'j'. */
+static void call_issue(sim_city *c, struct job *j, uint32_t call)
+{
+    const sim_call *cl = &c->sc->calls[call];
+    struct call_rec *r = rec_new(c);
+    sim_outcome now_known;
+
+    if (!r) {
+        c->overflow = true;
+        return;
+    }
+    r->parent = j;
+    r->call = call;
+    r->start_ns = c->now;
+    r->refs = 0;
+    r->breaker = breaker_for(c, j, call);
+    j->pending++;
+    c->edge_stats[call].total.arrivals++;
+    if (r->breaker && !fb_breaker_acquire(r->breaker, c->now, &r->permit)) {
+        now_known = SIM_REJECTED;
+    } else if (partitioned(c, cl)) {
+        now_known = SIM_OK; /* dropped on the way: only the timeout ends it */
+    } else {
+        now_known = job_arrive(c, cl->to, r);
+    }
+    if (now_known != SIM_OK) {
+        r->refs++;
+        r->done = true; /* decided; the answer runs as an event at this instant */
+        r->outcome = now_known;
+        schedule(c, c->now, EV_CALL_DONE, 0, r);
+        return;
+    }
+    if (cl->timeout_ns > 0) {
+        r->refs++;
+        schedule(c, c->now + cl->timeout_ns, EV_TIMEOUT, 0, r);
+    }
+    if (r->refs == 0) /* hung or partitioned without a timeout: waits for ever */
+        r->refs = 1;
+}
+
+/* Run the job's next step, or finish it when none is left. */
+static void job_next_step(sim_city *c, struct job *j)
+{
+    const sim_service *sv = &c->sc->services[j->service];
+
+    while (j->step < sv->n_steps) {
+        const sim_step *st = &c->sc->steps[sv->first_step + j->step++];
+
+        j->pending = 1; /* held while issuing, so no answer finishes the step early */
+        for (uint32_t k = 0; k < st->n_calls; k++) {
+            uint32_t call = st->first_call + k;
+
+            if (sim_rng_double(&c->svc[j->service].prob) < c->sc->calls[call].probability)
+                call_issue(c, j, call);
+        }
+        if (--j->pending > 0)
+            return; /* answers move it on */
+        if (j->failed)
+            break;
+    }
+    if (!j->failed) {
+        struct effects e = effects_at(c, j->service, j->instance, false);
+        double p = 1 - (1 - sv->error_rate) * (1 - e.error_p);
+
+        if (p > 0 && sim_rng_double(&c->svc[j->service].errors) < p)
+            j->failed = true;
+    }
+    job_finish(c, j, j->failed ? SIM_ERROR : SIM_OK);
+}
+
+/* ---- load ---------------------------------------------------------------- */
+
+/* The next arrival of load 'l' after 't': thinning for Poisson (exact for a
+ * time-varying rate), 1/rate gaps for constant. INT64_MAX past the end. */
+static int64_t next_arrival(sim_city *c, uint32_t l, int64_t t)
+{
+    const sim_load *ld = &c->sc->loads[l];
+    double max = sim_load_max_rate(c->sc, ld);
+    sim_rng *r = &c->load_rng[l];
+
+    while (t < c->end_ns) {
+        double rate;
+
+        if (ld->shape == SIM_SHAPE_POISSON) {
+            if (max <= 0)
+                return INT64_MAX;
+            t += (int64_t)(-log(1 - sim_rng_double(r)) / max * 1e9) + 1;
+            if (t < c->end_ns && sim_rng_double(r) * max < sim_load_rate(c->sc, ld, t))
+                return t;
+        } else {
+            rate = sim_load_rate(c->sc, ld, t);
+            if (rate > 0)
+                return t + (int64_t)(1e9 / rate);
+            t += c->sc->tick_ns; /* no traffic now: look again a tick later */
+        }
+    }
+    return INT64_MAX;
+}
+
+/* ---- the run ------------------------------------------------------------- */
+
+static void dispatch(sim_city *c, const sim_event *ev)
+{
+    struct call_rec *r;
+
+    switch (ev->kind) {
+    case EV_ARRIVAL: {
+        int64_t next = next_arrival(c, ev->arg, c->now);
+        sim_outcome o = job_arrive(c, c->sc->loads[ev->arg].entry, NULL);
+
+        (void)o; /* refusals and sheds at the entry are counted by the service */
+        if (next < c->end_ns)
+            schedule(c, next, EV_ARRIVAL, ev->arg, NULL);
+        break;
+    }
+    case EV_SERVICE_DONE:
+        job_next_step(c, ev->ptr);
+        break;
+    case EV_CALL_DONE:
+        r = ev->ptr;
+        r->done = false; /* decided at the call; answered now */
+        call_answer(c, r, r->outcome);
+        rec_release(c, r);
+        break;
+    case EV_TIMEOUT:
+        r = ev->ptr;
+        if (!r->done)
+            call_answer(c, r, SIM_TIMEOUT);
+        rec_release(c, r);
+        break;
+    case EV_QUEUE_TIMEOUT:
+        queue_timeout(c, ev->ptr, ev->arg);
+        break;
+    case EV_FAULT_END: {
+        const sim_fault *f = &c->sc->faults[ev->arg];
+        const sim_service *sv = &c->sc->services[f->service];
+
+        for (uint32_t i = 0; i < sv->replicas; i++)
+            instance_drain(c, f->service, i);
+        break;
+    }
+    }
+}
+
+bool sim_city_run(sim_city *c)
+{
+    sim_event ev;
+
+    for (uint32_t l = 0; l < c->sc->n_loads; l++) {
+        const sim_load *ld = &c->sc->loads[l];
+        /* Evenly spaced arrivals start at 0: rate r for d seconds is r x d. */
+        int64_t first = ld->shape == SIM_SHAPE_CONSTANT && sim_load_rate(c->sc, ld, 0) > 0
+                            ? 0
+                            : next_arrival(c, l, 0);
+
+        if (first < c->end_ns)
+            schedule(c, first, EV_ARRIVAL, l, NULL);
+    }
+    for (uint32_t f = 0; f < c->sc->n_faults; f++)
+        if (c->sc->faults[f].kind == SIM_FAULT_BROWNOUT)
+            schedule(c, c->sc->faults[f].start_ns + c->sc->faults[f].duration_ns, EV_FAULT_END, f,
+                     NULL);
+    while (!c->overflow && sim_queue_peek_time(&c->q) < c->end_ns && sim_queue_pop(&c->q, &ev)) {
+        c->now = ev.time_ns;
+        c->events++;
+        dispatch(c, &ev);
+    }
+    c->now = c->end_ns;
+    for (uint32_t s = 0; s < c->sc->n_services; s++)
+        area(c, s, 0, 0);
+    return !c->overflow;
+}
+
+/* ---- construction ---------------------------------------------------------- */
+
+static uint64_t jitter_draw(void *ctx)
+{
+    return sim_rng_next(ctx);
+}
+
+static void count_opens(const fb_event *ev, void *ctx)
+{
+    if (ev->kind == FB_EVENT_TRANSITION && ev->to == FB_STATE_OPEN)
+        ((sim_edge_stats *)ctx)->breaker_opens++;
+}
+
+static bool breakers_new(sim_city *c, uint32_t k)
+{
+    const sim_call *call = &c->sc->calls[k];
+    struct call_rt *rt = &c->calls[k];
+    const sim_service *from = &c->sc->services[call->from];
+    char name[160];
+    fb_config cfg;
+
+    if (call->profile == SIM_NONE || c->no_breakers)
+        return true;
+    snprintf(name, sizeof(name), "%s->%s#%u", from->name, c->sc->services[call->to].name, k);
+    sim_rng_init(&rt->jitter, c->seed, name);
+    cfg = c->sc->profiles[call->profile].cfg;
+    cfg.synchronized = false;
+    cfg.random = jitter_draw;
+    cfg.random_ctx = &rt->jitter;
+    rt->n_breakers = call->scope == SIM_SCOPE_SERVICE ? 1 : from->replicas;
+    rt->breakers = calloc(rt->n_breakers, sizeof(*rt->breakers));
+    if (!rt->breakers)
+        return false;
+    for (uint32_t i = 0; i < rt->n_breakers; i++) {
+        snprintf(name, sizeof(name), "%s#%u->%s", from->name, i, c->sc->services[call->to].name);
+        if (fb_breaker_new(&rt->breakers[i], name, &cfg) != FB_OK)
+            return false;
+        fb_breaker_on_event(rt->breakers[i], count_opens, &c->edge_stats[k]);
+    }
+    return true;
+}
+
+static bool services_new(sim_city *c)
+{
+    char name[160];
+
+    for (uint32_t s = 0; s < c->sc->n_services; s++) {
+        const sim_service *sv = &c->sc->services[s];
+        struct service_rt *rt = &c->svc[s];
+
+        rt->inst = calloc(sv->replicas, sizeof(*rt->inst));
+        rt->faults = calloc(c->sc->n_faults + 1, sizeof(*rt->faults));
+        if (!rt->inst || !rt->faults)
+            return false;
+        for (uint32_t f = 0; f < c->sc->n_faults; f++)
+            if (c->sc->faults[f].service == s)
+                rt->faults[rt->n_faults++] = f;
+#define STREAM(field, purpose)                                          \
+    snprintf(name, sizeof(name), "service/%s/" purpose, sv->name); \
+    sim_rng_init(&rt->field, c->seed, name)
+        STREAM(latency, "latency");
+        STREAM(errors, "errors");
+        STREAM(lb, "lb");
+        STREAM(prob, "probability");
+#undef STREAM
+    }
+    return true;
+}
+
+sim_city *sim_city_new(const sim_scenario *sc, const sim_run_options *opts)
+{
+    sim_city *c = calloc(1, sizeof(*c));
+    char name[64];
+
+    if (!c)
+        return NULL;
+    c->sc = sc;
+    c->seed = opts && opts->seed_set ? opts->seed : sc->seed;
+    c->end_ns = opts && opts->duration_ns > 0 ? opts->duration_ns : sc->duration_ns;
+    c->no_breakers = opts && opts->no_breakers;
+    sim_queue_init(&c->q, 0);
+    c->svc = calloc(sc->n_services, sizeof(*c->svc));
+    c->calls = calloc(sc->n_calls + 1, sizeof(*c->calls));
+    c->load_rng = calloc(sc->n_loads + 1, sizeof(*c->load_rng));
+    c->fault_rng = calloc(sc->n_faults + 1, sizeof(*c->fault_rng));
+    c->svc_stats = calloc(sc->n_services, sizeof(*c->svc_stats));
+    c->edge_stats = calloc(sc->n_calls + 1, sizeof(*c->edge_stats));
+    if (!c->svc || !c->calls || !c->load_rng || !c->fault_rng || !c->svc_stats || !c->edge_stats ||
+        !services_new(c))
+        goto fail;
+    for (uint32_t k = 0; k < sc->n_calls; k++)
+        if (!breakers_new(c, k))
+            goto fail;
+    for (uint32_t l = 0; l < sc->n_loads; l++) {
+        snprintf(name, sizeof(name), "load/%u", l);
+        sim_rng_init(&c->load_rng[l], c->seed, name);
+    }
+    for (uint32_t f = 0; f < sc->n_faults; f++) {
+        snprintf(name, sizeof(name), "fault/%u", f);
+        sim_rng_init(&c->fault_rng[f], c->seed, name);
+    }
+    return c;
+fail:
+    sim_city_free(c);
+    return NULL;
+}
+
+void sim_city_free(sim_city *c)
+{
+    if (!c)
+        return;
+    for (uint32_t s = 0; c->svc && s < c->sc->n_services; s++) {
+        free(c->svc[s].inst);
+        free(c->svc[s].faults);
+    }
+    for (uint32_t k = 0; c->calls && k < c->sc->n_calls; k++) {
+        for (uint32_t i = 0; c->calls[k].breakers && i < c->calls[k].n_breakers; i++)
+            fb_breaker_free(c->calls[k].breakers[i]);
+        free(c->calls[k].breakers);
+    }
+    for (size_t i = 0; i < c->n_slabs; i++)
+        free(c->slabs[i]);
+    free(c->slabs);
+    sim_queue_cleanup(&c->q);
+    free(c->svc);
+    free(c->calls);
+    free(c->load_rng);
+    free(c->fault_rng);
+    free(c->svc_stats);
+    free(c->edge_stats);
+    free(c);
+}
+
+const sim_service_stats *sim_city_service(const sim_city *c, uint32_t service)
+{
+    return &c->svc_stats[service];
+}
+
+const sim_edge_stats *sim_city_edge(const sim_city *c, uint32_t call)
+{
+    return &c->edge_stats[call];
+}
+
+uint64_t sim_city_events(const sim_city *c)
+{
+    return c->events;
+}
+
+int64_t sim_city_now(const sim_city *c)
+{
+    return c->now;
+}
