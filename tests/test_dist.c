@@ -18,20 +18,6 @@ enum { DRAWS = 1000000 };
 
 #define MS_F(x) ((double)(x) * 1e6) /* milliseconds as double nanoseconds */
 
-/* Check's ck_assert reports every pass to its parent process (a write to a
- * pipe); in loops of 10^4-10^6 iterations those calls alone take seconds, so
- * loops call into Check only when the condition fails. */
-#define loop_assert(cond)                                                     \
-    do {                                                                      \
-        if (!(cond))                                                          \
-            ck_assert_msg(0, "assertion failed: %s", #cond);                  \
-    } while (0)
-#define loop_assert_msg(cond, ...)                                            \
-    do {                                                                      \
-        if (!(cond))                                                          \
-            ck_assert_msg(0, __VA_ARGS__);                                    \
-    } while (0)
-
 static void assert_rel(double got, double want, double rel, const char *what)
 {
     ck_assert_msg(fabs(got - want) <= rel * fabs(want), "%s: got %.10g, want %.10g (within %g %%)",

@@ -8,20 +8,6 @@
 #include "queue.h"
 #include "rng.h"
 
-/* Check's ck_assert reports every pass to its parent process (a write to a
- * pipe); in loops of 10^4-10^6 iterations those calls alone take seconds, so
- * loops call into Check only when the condition fails. */
-#define loop_assert(cond)                                                     \
-    do {                                                                      \
-        if (!(cond))                                                          \
-            ck_assert_msg(0, "assertion failed: %s", #cond);                  \
-    } while (0)
-#define loop_assert_msg(cond, ...)                                            \
-    do {                                                                      \
-        if (!(cond))                                                          \
-            ck_assert_msg(0, __VA_ARGS__);                                    \
-    } while (0)
-
 /* Push or fail the test. */
 static void push_ok(sim_queue *q, int64_t time_ns, uint32_t kind, uint32_t arg, void *ptr)
 {

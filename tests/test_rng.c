@@ -15,20 +15,6 @@
 #define P62 (UINT64_C(1) << 62)
 #define P63 (UINT64_C(1) << 63)
 
-/* Check's ck_assert reports every pass to its parent process (a write to a
- * pipe); in loops of 10^4-10^6 iterations those calls alone take seconds, so
- * loops call into Check only when the condition fails. */
-#define loop_assert(cond)                                                     \
-    do {                                                                      \
-        if (!(cond))                                                          \
-            ck_assert_msg(0, "assertion failed: %s", #cond);                  \
-    } while (0)
-#define loop_assert_msg(cond, ...)                                            \
-    do {                                                                      \
-        if (!(cond))                                                          \
-            ck_assert_msg(0, __VA_ARGS__);                                    \
-    } while (0)
-
 static void assert_outputs(sim_rng *r, const uint64_t *want, int n)
 {
     for (int i = 0; i < n; i++) {

@@ -15,6 +15,20 @@
 #include "breaker.h"
 
 /* Seconds and milliseconds as int64 nanoseconds. */
+/* Check's ck_assert reports every pass to its parent process (a write to a
+ * pipe); in loops of 10^4-10^6 iterations those calls alone take seconds, so
+ * loops call into Check only when the condition fails. */
+#define loop_assert(cond)                                                     \
+    do {                                                                      \
+        if (!(cond))                                                          \
+            ck_assert_msg(0, "assertion failed: %s", #cond);                  \
+    } while (0)
+#define loop_assert_msg(cond, ...)                                            \
+    do {                                                                      \
+        if (!(cond))                                                          \
+            ck_assert_msg(0, __VA_ARGS__);                                    \
+    } while (0)
+
 #define T(s) ((int64_t)(s) * INT64_C(1000000000))
 #define MS(x) ((int64_t)(x) * INT64_C(1000000))
 
