@@ -108,7 +108,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(B)/firebreak demo
+	$(B)/firebreak run scenarios/checkout.json --out out/checkout
 
 check: deps
 	@$(MAKE) --no-print-directory check-unit check-asan check-tsan check-exports check-cli check-install $(B)/curl_breaker

@@ -9,8 +9,22 @@ enum {
     CMD_USAGE = 2    /* bad usage or bad input */
 };
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model.h"
+
 /* Each subcommand takes the arguments after its name (argv[0] is the name)
  * and returns an exit code. */
 int cmd_demo(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+
+/* Load a scenario; on error print "file:line:col: path: what" to stderr and
+ * return NULL. */
+sim_scenario *cmd_load_scenario(const char *path);
+
+/* A decimal unsigned integer, the whole string; false otherwise. */
+bool cmd_parse_u64(const char *text, uint64_t *out);
 
 #endif /* FIREBREAK_CMD_H */

@@ -13,6 +13,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+    { "run", cmd_run, "play a scenario in virtual time and write its report" },
+    { "validate", cmd_validate, "check scenario files without running them" },
     { "demo", cmd_demo, "feed one breaker a failing, then recovering dependency" },
 };
 

@@ -36,7 +36,8 @@ enum {
     EV_CALL_DONE,     /* ptr: call_rec answered when made */
     EV_TIMEOUT,       /* ptr: call_rec */
     EV_QUEUE_TIMEOUT, /* ptr: job, arg: the job's generation */
-    EV_FAULT_END      /* arg: fault index (brownouts: refill workers) */
+    EV_FAULT_START,   /* arg: fault index (logged) */
+    EV_FAULT_END      /* arg: fault index (logged; brownouts: refill workers) */
 };
 
 #define SLAB 1024
@@ -80,12 +81,21 @@ struct service_rt {
     uint32_t n_faults;
     uint32_t busy, inside;    /* over all instances, for the areas */
     int64_t area_since_ns;
+    double tick_busy0, tick_inside0; /* the areas when the open tick began */
     sim_rng latency, errors, lb, prob;
+};
+
+/* What a breaker's event callback needs to log the transition. */
+struct breaker_ctx {
+    sim_city *c;
+    uint32_t call, instance;
 };
 
 struct call_rt {
     fb_breaker **breakers;    /* per caller instance, or one; NULL: none */
+    struct breaker_ctx *ctx;  /* one per breaker */
     uint32_t n_breakers;
+    uint32_t outstanding;     /* calls made and not answered yet */
     sim_rng jitter;
 };
 
@@ -103,19 +113,14 @@ struct sim_city {
     sim_rng *fault_rng;
     sim_service_stats *svc_stats;
     sim_edge_stats *edge_stats;
+    sim_metrics m;
+    int64_t tick_end_ns;      /* the end of the open tick */
     struct job *free_jobs;
     struct call_rec *free_recs;
     void **slabs;
     size_t n_slabs, cap_slabs;
     bool overflow;
 };
-
-const char *sim_outcome_name(sim_outcome o)
-{
-    static const char *const names[] = { "ok", "error", "timeout", "rejected", "refused", "shed" };
-
-    return (unsigned)o < SIM_N_OUTCOMES ? names[o] : "unknown";
-}
 
 /* ---- pools -------------------------------------------------------------- */
 
@@ -296,13 +301,41 @@ static void area(sim_city *c, uint32_t s, int d_busy, int d_inside)
     rt->inside += d_inside;
 }
 
-static void count(sim_counts *k, sim_outcome o, int64_t latency_ns)
+/* Close the open tick at its end: the gauges, then the collector's part. */
+static void tick_close(sim_city *c)
 {
-    k->outcomes[o]++;
-    if (o == SIM_OK || o == SIM_ERROR) {
-        k->answered++;
-        k->latency_sum_ns += (double)latency_ns;
+    size_t k = c->m.n_ticks;
+    int64_t start = sim_metrics_tick_start(&c->m, k);
+    double len;
+
+    c->now = sim_metrics_tick_end(&c->m, k);
+    len = (double)(c->now - start);
+    for (uint32_t s = 0; s < c->sc->n_services; s++) {
+        struct service_rt *rt = &c->svc[s];
+        const sim_service_stats *st = &c->svc_stats[s];
+        sim_tick *t = &c->m.services[s].cur;
+
+        area(c, s, 0, 0);
+        t->inflight = (st->inside_area - rt->tick_inside0) / len;
+        t->busy = (st->busy_area - rt->tick_busy0) / len;
+        t->queued = t->inflight - t->busy;
+        rt->tick_inside0 = st->inside_area;
+        rt->tick_busy0 = st->busy_area;
     }
+    for (uint32_t e = 0; e < c->sc->n_calls; e++) {
+        const struct call_rt *rt = &c->calls[e];
+        sim_tick *t = &c->m.edges[e].cur;
+
+        t->inflight = rt->outstanding;
+        for (uint32_t i = 0; i < rt->n_breakers; i++) {
+            fb_state st = fb_breaker_state(rt->breakers[i], c->now);
+
+            t->open += st == FB_STATE_OPEN || st == FB_STATE_FORCED_OPEN;
+            t->half_open += st == FB_STATE_HALF_OPEN;
+        }
+    }
+    sim_metrics_close_tick(&c->m);
+    c->tick_end_ns = sim_metrics_tick_end(&c->m, c->m.n_ticks);
 }
 
 /* ---- requests ------------------------------------------------------------ */
@@ -316,7 +349,7 @@ static void job_end(sim_city *c, struct job *j, sim_outcome o)
 {
     struct call_rec *from = j->from;
 
-    count(&c->svc_stats[j->service].total, o, c->now - j->arrived_ns);
+    sim_metrics_end(&c->m.services[j->service], o, c->now - j->arrived_ns, false);
     job_free(c, j);
     if (from) {
         if (!from->done)
@@ -403,15 +436,15 @@ static sim_outcome job_arrive(sim_city *c, uint32_t s, struct call_rec *from)
     struct effects e = effects_at(c, s, i, false);
     struct job *j;
 
-    c->svc_stats[s].total.arrivals++;
+    sim_metrics_arrival(&c->m.services[s]);
     if (e.crash) {
-        c->svc_stats[s].total.outcomes[SIM_REFUSED]++;
+        sim_metrics_end(&c->m.services[s], SIM_REFUSED, 0, false);
         return SIM_REFUSED;
     }
     if (e.hang)
         return SIM_OK; /* accepted, never answered: only the caller's timeout ends it */
     if (in->busy >= (uint32_t)floor(sv->concurrency * e.capacity) && in->queued >= sv->queue) {
-        c->svc_stats[s].total.outcomes[SIM_SHED]++;
+        sim_metrics_end(&c->m.services[s], SIM_SHED, 0, false);
         return SIM_SHED;
     }
     j = job_new(c);
@@ -479,7 +512,8 @@ static void call_answer(sim_city *c, struct call_rec *r, sim_outcome o)
 
     r->done = true;
     r->outcome = o;
-    count(&c->edge_stats[r->call].total, o, c->now - r->start_ns);
+    c->calls[r->call].outstanding--;
+    sim_metrics_end(&c->m.edges[r->call], o, c->now - r->start_ns, true);
     if (r->breaker && o != SIM_REJECTED)
         fb_breaker_record(r->breaker, &r->permit, breaker_outcome(o), c->now - r->start_ns,
                           c->now);
@@ -519,7 +553,8 @@ static void call_issue(sim_city *c, struct job *j, uint32_t call)
     r->refs = 0;
     r->breaker = breaker_for(c, j, call);
     j->pending++;
-    c->edge_stats[call].total.arrivals++;
+    c->calls[call].outstanding++;
+    sim_metrics_arrival(&c->m.edges[call]);
     if (r->breaker && !fb_breaker_acquire(r->breaker, c->now, &r->permit)) {
         now_known = SIM_REJECTED;
     } else if (partitioned(c, cl)) {
@@ -635,12 +670,17 @@ static void dispatch(sim_city *c, const sim_event *ev)
     case EV_QUEUE_TIMEOUT:
         queue_timeout(c, ev->ptr, ev->arg);
         break;
+    case EV_FAULT_START:
     case EV_FAULT_END: {
         const sim_fault *f = &c->sc->faults[ev->arg];
-        const sim_service *sv = &c->sc->services[f->service];
+        sim_log_entry e = { .kind = ev->kind == EV_FAULT_START ? SIM_LOG_FAULT_START
+                                                               : SIM_LOG_FAULT_END,
+                            .index = ev->arg, .instance = SIM_NONE, .at_ns = c->now };
 
-        for (uint32_t i = 0; i < sv->replicas; i++)
-            instance_drain(c, f->service, i);
+        sim_metrics_log(&c->m, &e);
+        if (ev->kind == EV_FAULT_END && f->kind == SIM_FAULT_BROWNOUT)
+            for (uint32_t i = 0; i < c->sc->services[f->service].replicas; i++)
+                instance_drain(c, f->service, i);
         break;
     }
     }
@@ -660,19 +700,32 @@ bool sim_city_run(sim_city *c)
         if (first < c->end_ns)
             schedule(c, first, EV_ARRIVAL, l, NULL);
     }
-    for (uint32_t f = 0; f < c->sc->n_faults; f++)
-        if (c->sc->faults[f].kind == SIM_FAULT_BROWNOUT)
-            schedule(c, c->sc->faults[f].start_ns + c->sc->faults[f].duration_ns, EV_FAULT_END, f,
-                     NULL);
-    while (!c->overflow && sim_queue_peek_time(&c->q) < c->end_ns && sim_queue_pop(&c->q, &ev)) {
+    for (uint32_t f = 0; f < c->sc->n_faults; f++) {
+        const sim_fault *ft = &c->sc->faults[f];
+
+        schedule(c, ft->start_ns, EV_FAULT_START, f, NULL);
+        if (ft->duration_ns <= INT64_MAX - ft->start_ns)
+            schedule(c, ft->start_ns + ft->duration_ns, EV_FAULT_END, f, NULL);
+    }
+    c->tick_end_ns = sim_metrics_tick_end(&c->m, 0);
+    while (!c->overflow && !c->m.oom && sim_queue_peek_time(&c->q) < c->end_ns) {
+        while (sim_queue_peek_time(&c->q) >= c->tick_end_ns && !c->m.oom)
+            tick_close(c);
+        sim_queue_pop(&c->q, &ev);
         c->now = ev.time_ns;
         c->events++;
         dispatch(c, &ev);
     }
+    while (c->m.n_ticks < sim_metrics_run_ticks(&c->m) && !c->m.oom)
+        tick_close(c);
     c->now = c->end_ns;
-    for (uint32_t s = 0; s < c->sc->n_services; s++)
+    for (uint32_t s = 0; s < c->sc->n_services; s++) {
         area(c, s, 0, 0);
-    return !c->overflow;
+        c->svc_stats[s].total = c->m.services[s].total;
+    }
+    for (uint32_t e = 0; e < c->sc->n_calls; e++)
+        c->edge_stats[e].total = c->m.edges[e].total;
+    return !c->overflow && !c->m.oom;
 }
 
 /* ---- construction ---------------------------------------------------------- */
@@ -682,10 +735,21 @@ static uint64_t jitter_draw(void *ctx)
     return sim_rng_next(ctx);
 }
 
-static void count_opens(const fb_event *ev, void *ctx)
+/* Every transition is logged and counted in its edge's open tick. */
+static void on_breaker_event(const fb_event *ev, void *ctx)
 {
-    if (ev->kind == FB_EVENT_TRANSITION && ev->to == FB_STATE_OPEN)
-        ((sim_edge_stats *)ctx)->breaker_opens++;
+    const struct breaker_ctx *b = ctx;
+    sim_city *c = b->c;
+    sim_log_entry e = { .kind = SIM_LOG_TRANSITION, .index = b->call, .instance = b->instance,
+                        .at_ns = ev->at_ns, .from = ev->from, .to = ev->to,
+                        .reason = ev->reason, .open_until_ns = ev->open_until_ns,
+                        .window = ev->window };
+
+    if (ev->kind != FB_EVENT_TRANSITION)
+        return;
+    c->edge_stats[b->call].breaker_opens += ev->to == FB_STATE_OPEN;
+    c->m.edges[b->call].cur.transitions++;
+    sim_metrics_log(&c->m, &e);
 }
 
 static bool breakers_new(sim_city *c, uint32_t k)
@@ -706,13 +770,16 @@ static bool breakers_new(sim_city *c, uint32_t k)
     cfg.random_ctx = &rt->jitter;
     rt->n_breakers = call->scope == SIM_SCOPE_SERVICE ? 1 : from->replicas;
     rt->breakers = calloc(rt->n_breakers, sizeof(*rt->breakers));
-    if (!rt->breakers)
+    rt->ctx = calloc(rt->n_breakers, sizeof(*rt->ctx));
+    if (!rt->breakers || !rt->ctx)
         return false;
+    c->m.edge_breakers[k] = (uint16_t)(rt->n_breakers > UINT16_MAX ? UINT16_MAX : rt->n_breakers);
     for (uint32_t i = 0; i < rt->n_breakers; i++) {
         snprintf(name, sizeof(name), "%s#%u->%s", from->name, i, c->sc->services[call->to].name);
         if (fb_breaker_new(&rt->breakers[i], name, &cfg) != FB_OK)
             return false;
-        fb_breaker_on_event(rt->breakers[i], count_opens, &c->edge_stats[k]);
+        rt->ctx[i] = (struct breaker_ctx){ c, k, call->scope == SIM_SCOPE_SERVICE ? SIM_NONE : i };
+        fb_breaker_on_event(rt->breakers[i], on_breaker_event, &rt->ctx[i]);
     }
     return true;
 }
@@ -763,6 +830,7 @@ sim_city *sim_city_new(const sim_scenario *sc, const sim_run_options *opts)
     c->svc_stats = calloc(sc->n_services, sizeof(*c->svc_stats));
     c->edge_stats = calloc(sc->n_calls + 1, sizeof(*c->edge_stats));
     if (!c->svc || !c->calls || !c->load_rng || !c->fault_rng || !c->svc_stats || !c->edge_stats ||
+        !sim_metrics_init(&c->m, sc->n_services, sc->n_calls, sc->tick_ns, c->end_ns) ||
         !services_new(c))
         goto fail;
     for (uint32_t k = 0; k < sc->n_calls; k++)
@@ -794,6 +862,7 @@ void sim_city_free(sim_city *c)
         for (uint32_t i = 0; c->calls[k].breakers && i < c->calls[k].n_breakers; i++)
             fb_breaker_free(c->calls[k].breakers[i]);
         free(c->calls[k].breakers);
+        free(c->calls[k].ctx);
     }
     for (size_t i = 0; i < c->n_slabs; i++)
         free(c->slabs[i]);
@@ -805,6 +874,7 @@ void sim_city_free(sim_city *c)
     free(c->fault_rng);
     free(c->svc_stats);
     free(c->edge_stats);
+    sim_metrics_cleanup(&c->m);
     free(c);
 }
 
@@ -816,6 +886,11 @@ const sim_service_stats *sim_city_service(const sim_city *c, uint32_t service)
 const sim_edge_stats *sim_city_edge(const sim_city *c, uint32_t call)
 {
     return &c->edge_stats[call];
+}
+
+const sim_metrics *sim_city_metrics(const sim_city *c)
+{
+    return &c->m;
 }
 
 uint64_t sim_city_events(const sim_city *c)

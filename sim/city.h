@@ -2,34 +2,16 @@
  *
  * sim_city_new() builds the city (instances, breakers, random streams) from a
  * scenario; sim_city_run() plays it to the end; the figures are then read from
- * the per-service and per-edge series. Same scenario and seed: same figures. */
+ * the whole-run stats and from the per-tick series of the metrics collector
+ * (metrics.h). Same scenario and seed: same figures. */
 #ifndef SIM_CITY_H
 #define SIM_CITY_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "metrics.h"
 #include "model.h"
-
-/* How a request at a service, or a call on an edge, ended. */
-typedef enum sim_outcome {
-    SIM_OK,       /* answered successfully */
-    SIM_ERROR,    /* answered with an error (its own or a dependency's) */
-    SIM_TIMEOUT,  /* the caller stopped waiting (edges only) */
-    SIM_REJECTED, /* the caller's breaker refused it (edges only) */
-    SIM_REFUSED,  /* the callee was down (crash) */
-    SIM_SHED,     /* the callee's queue was full or its queue timeout passed */
-    SIM_N_OUTCOMES
-} sim_outcome;
-
-const char *sim_outcome_name(sim_outcome o);
-
-typedef struct sim_counts {
-    uint64_t arrivals;                /* requests (services) or calls (edges) */
-    uint64_t outcomes[SIM_N_OUTCOMES];
-    double latency_sum_ns;            /* over answered requests (OK or ERROR) */
-    uint64_t answered;
-} sim_counts;
 
 /* Whole-run figures of one service. */
 typedef struct sim_service_stats {
@@ -66,6 +48,8 @@ bool sim_city_run(sim_city *c);
 /* Read the figures after the run (borrowed). */
 const sim_service_stats *sim_city_service(const sim_city *c, uint32_t service);
 const sim_edge_stats *sim_city_edge(const sim_city *c, uint32_t call);
+/* The per-tick series and the log: the result reports/ reads (borrowed). */
+const sim_metrics *sim_city_metrics(const sim_city *c);
 uint64_t sim_city_events(const sim_city *c);   /* events processed */
 int64_t sim_city_now(const sim_city *c);
 

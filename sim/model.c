@@ -16,6 +16,10 @@
 
 #define MODEL_PI 3.14159265358979323846
 
+const char *const sim_fault_kind_names[] = { "latency",  "errors",    "crash",
+                                             "hang",     "brownout",  "slowdown",
+                                             "partition", "flapping", NULL };
+
 uint32_t sim_scenario_service(const sim_scenario *sc, const char *name)
 {
     if (!sc || !name)

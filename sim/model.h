@@ -114,6 +114,9 @@ typedef enum sim_fault_kind {
     SIM_FAULT_FLAPPING   /* a crash that is on for 'fraction' of every 'period' */
 } sim_fault_kind;
 
+/* The kinds as the scenario names them, by sim_fault_kind; NULL-terminated. */
+extern const char *const sim_fault_kind_names[];
+
 typedef enum sim_target_kind {
     SIM_TARGET_SERVICE,  /* every instance of 'service' */
     SIM_TARGET_INSTANCE, /* instance 'instance' of 'service' */

@@ -206,8 +206,6 @@ bool sim__load_loads(loader *ld, json_t *root)
 
 /* ---- faults ------------------------------------------------------------------ */
 
-static const char *const fault_names[] = { "latency",  "errors",    "crash",    "hang", "brownout",
-                                           "slowdown", "partition", "flapping", NULL };
 /* The keys each kind adds to the common ones, and which of them are required. */
 static const char *const fault_extra[][3] = {
     [SIM_FAULT_LATENCY] = { "add", NULL },      [SIM_FAULT_ERRORS] = { "probability", NULL },
@@ -257,7 +255,7 @@ static bool target_edge(loader *ld, const char *s, const char *arrow, sim_fault 
         return bad_target(ld, s);
     if (f->kind == SIM_FAULT_BROWNOUT || f->kind == SIM_FAULT_SLOWDOWN)
         return sim__fail(ld, "a %s fault targets a service or an instance, not an edge",
-                         fault_names[f->kind]);
+                         sim_fault_kind_names[f->kind]);
     name_part(s, arrow, from);
     f->target = SIM_TARGET_EDGE;
     if ((f->from = sim_scenario_service(sc, from)) == SIM_NONE)
@@ -390,7 +388,7 @@ static bool load_fault(loader *ld, json_t *v, sim_fault *f)
         return sim__fail(ld, "missing required key \"kind\"");
     }
     sim__push_key(ld, "kind");
-    if (!sim__val_enum(ld, kind_v, "fault kind", fault_names, &kind))
+    if (!sim__val_enum(ld, kind_v, "fault kind", sim_fault_kind_names, &kind))
         return false;
     sim__pop(ld);
     f->kind = (sim_fault_kind)kind;
@@ -401,7 +399,7 @@ static bool load_fault(loader *ld, json_t *v, sim_fault *f)
         !load_fault_params(ld, v, f) || !sim__opt_string(ld, v, "label", &label))
         return false;
     if (!label) {
-        snprintf(made, sizeof made, "%s on %s", fault_names[kind], target);
+        snprintf(made, sizeof made, "%s on %s", sim_fault_kind_names[kind], target);
         label = made;
     }
     if (!(f->label = sim__strdup(label)))

@@ -1,6 +1,7 @@
 #!/bin/sh
 # cli.sh — end-to-end tests of the firebreak command: exit codes, messages,
-# the demo's transitions, and valgrind on the error paths.
+# the demo's transitions, validate and run (outputs whole, byte-identical for
+# one seed), and valgrind on the error paths.
 # usage: sh tests/cli.sh build/firebreak
 set -u
 fb=${1:?usage: cli.sh path/to/firebreak}
@@ -59,9 +60,70 @@ contains out "final state CLOSED" "demo ends closed"
 "$fb" demo >"$tmp/out2" 2>&1
 cmp -s "$tmp/out" "$tmp/out2" || { echo "FAIL: demo output differs between runs"; fails=$((fails + 1)); }
 
+# validate: every shipped scenario is valid; a bad one gets file:line:col.
+expect 0 "validate --help" -- "$fb" validate --help
+contains out "usage: firebreak validate" "validate --help"
+expect 0 "validate the shipped scenarios" -- "$fb" validate scenarios/*.json
+contains out "scenarios/checkout.json: ok (" "validate says ok"
+expect 2 "validate with no file" -- "$fb" validate
+contains err "which scenarios?" "validate without a file says so"
+expect 2 "validate a bad and a good file" -- "$fb" validate tests/scenarios/bad/bad_literal.json scenarios/minimal.json
+contains err "$(cat tests/scenarios/bad/bad_literal.err)" "validate prints the position"
+contains out "scenarios/minimal.json: ok" "validate goes on after a bad file"
+expect 2 "validate a missing file" -- "$fb" validate "$tmp/missing.json"
+contains err "$tmp/missing.json" "a missing file is named"
+
+# run: usage errors, bad scenarios, unwritable outputs.
+expect 0 "run --help" -- "$fb" run --help
+contains out "usage: firebreak run SCENARIO" "run --help"
+expect 2 "run with no scenario" -- "$fb" run
+contains err "which scenario?" "run without a scenario says so"
+expect 2 "run two scenarios" -- "$fb" run scenarios/minimal.json scenarios/minimal.json
+expect 2 "run --seed abc" -- "$fb" run --seed abc scenarios/minimal.json
+contains err "--seed wants a whole number >= 0, not 'abc'" "bad seed message"
+expect 2 "run --seed -1" -- "$fb" run --seed -1 scenarios/minimal.json
+expect 2 "run --duration 0" -- "$fb" run --duration 0 scenarios/minimal.json
+contains err "--duration wants a positive duration" "bad duration message"
+expect 2 "run --duration 5parsecs" -- "$fb" run --duration 5parsecs scenarios/minimal.json
+expect 2 "run --bogus" -- "$fb" run --bogus scenarios/minimal.json
+expect 2 "run a bad scenario" -- "$fb" run tests/scenarios/bad/bad_literal.json --out "$tmp/bad"
+contains err "$(cat tests/scenarios/bad/bad_literal.err)" "run prints the position"
+[ ! -e "$tmp/bad" ] || { echo "FAIL: a bad scenario left an output directory"; fails=$((fails + 1)); }
+expect 2 "run into an unwritable directory" -- "$fb" run -q scenarios/minimal.json --out /dev/null/x
+contains err "cannot write the outputs: /dev/null/x: Not a directory" "unwritable --out message"
+
+# run: the outputs, whole and the same for the same seed.
+expect 0 "run minimal" -- "$fb" run scenarios/minimal.json --out "$tmp/a"
+contains out "report: $tmp/a/report.json" "run says where the report is"
+contains out "client->" "run prints the edge table"
+for f in report.json series.csv events.jsonl; do
+    [ -s "$tmp/a/$f" ] || { echo "FAIL: run wrote no $f"; fails=$((fails + 1)); }
+done
+[ -z "$(find "$tmp/a" -name '.*')" ] || { echo "FAIL: temporary files left in the output"; fails=$((fails + 1)); }
+head -1 "$tmp/a/series.csv" >"$tmp/head"
+contains head "tick,service,edge,metric,value" "series.csv header"
+contains a/report.json '"schema_version": 1' "report.json has its schema version"
+contains a/events.jsonl '"event":"fault_start"' "events.jsonl logs the fault"
+contains a/events.jsonl '"to":"OPEN"' "events.jsonl logs the breaker opening"
+expect 0 "run minimal again" -- "$fb" run -q scenarios/minimal.json --out "$tmp/b"
+expect 0 "run minimal, another seed" -- "$fb" run -q scenarios/minimal.json --seed 99 --out "$tmp/c"
+for f in report.json series.csv events.jsonl; do
+    cmp -s "$tmp/a/$f" "$tmp/b/$f" || { echo "FAIL: $f differs between two runs of one seed"; fails=$((fails + 1)); }
+done
+cmp -s "$tmp/a/series.csv" "$tmp/c/series.csv" && { echo "FAIL: another seed gives the same series"; fails=$((fails + 1)); }
+expect 0 "run checkout twice" -- "$fb" run -q scenarios/checkout.json --out "$tmp/k1"
+expect 0 "run checkout twice" -- "$fb" run -q scenarios/checkout.json --out "$tmp/k2"
+for f in report.json series.csv events.jsonl; do
+    cmp -s "$tmp/k1/$f" "$tmp/k2/$f" || { echo "FAIL: checkout $f differs between runs"; fails=$((fails + 1)); }
+done
+
 # valgrind: error paths and the demo free everything and touch nothing invalid.
 if command -v valgrind >/dev/null 2>&1; then
-    for args in "frobnicate" "--frobnicate" "" "demo extra" "demo --bogus" "demo"; do
+    for args in "frobnicate" "--frobnicate" "" "demo extra" "demo --bogus" "demo" \
+        "validate" "validate $tmp/missing.json" "validate tests/scenarios/bad/bad_literal.json" \
+        "validate tests/scenarios/bad/duplicate_key.json scenarios/checkout.json" \
+        "run" "run --seed x scenarios/minimal.json" "run $tmp/missing.json" \
+        "run tests/scenarios/bad/cycle_indirect.json" "run -q scenarios/minimal.json --out /dev/null/x"; do
         # shellcheck disable=SC2086
         valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all \
             "$fb" $args >/dev/null 2>"$tmp/vg"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "city.h"
+#include "metrics.h"
 #include "tests.h"
 
 #define MAX_SVC 4
@@ -425,11 +426,230 @@ START_TEST(call_probability_skips_calls)
 }
 END_TEST
 
+/* ---- the metrics collector ------------------------------------------------ */
+
+static void counts_equal(const sim_counts *a, const sim_counts *b)
+{
+    ck_assert_uint_eq(a->arrivals, b->arrivals);
+    for (int o = 0; o < SIM_N_OUTCOMES; o++)
+        loop_assert_msg(a->outcomes[o] == b->outcomes[o], "outcome %s: %llu != %llu",
+                        sim_outcome_name((sim_outcome)o), (unsigned long long)a->outcomes[o],
+                        (unsigned long long)b->outcomes[o]);
+    ck_assert_uint_eq(a->answered, b->answered);
+    ck_assert_double_eq_tol(a->latency_sum_ns, b->latency_sum_ns, 1e-6 * b->latency_sum_ns + 1);
+}
+
+static sim_counts ticks_sum(const sim_metrics *m, const sim_series *s)
+{
+    sim_counts k = { 0 };
+
+    for (size_t t = 0; t < m->n_ticks; t++) {
+        k.arrivals += s->ticks[t].counts.arrivals;
+        for (int o = 0; o < SIM_N_OUTCOMES; o++)
+            k.outcomes[o] += s->ticks[t].counts.outcomes[o];
+        k.answered += s->ticks[t].counts.answered;
+        k.latency_sum_ns += s->ticks[t].counts.latency_sum_ns;
+    }
+    return k;
+}
+
+START_TEST(collector_quantiles_cover_answers_and_edge_timeouts)
+{
+    sim_metrics m;
+
+    ck_assert(sim_metrics_init(&m, 1, 1, T(1), MS(2500)));
+    ck_assert_uint_eq(sim_metrics_run_ticks(&m), 3);
+    ck_assert_int_eq(sim_metrics_tick_start(&m, 2), T(2));
+    ck_assert_int_eq(sim_metrics_tick_end(&m, 2), MS(2500)); /* the last tick is short */
+    sim_metrics_arrival(&m.services[0]);
+    sim_metrics_arrival(&m.services[0]);
+    sim_metrics_end(&m.services[0], SIM_OK, MS(10), false);
+    sim_metrics_end(&m.services[0], SIM_SHED, 0, false);
+    sim_metrics_arrival(&m.edges[0]);
+    sim_metrics_arrival(&m.edges[0]);
+    sim_metrics_end(&m.edges[0], SIM_OK, MS(10), true);
+    sim_metrics_end(&m.edges[0], SIM_TIMEOUT, MS(300), true);
+    sim_metrics_close_tick(&m);
+    ck_assert_uint_eq(m.n_ticks, 1);
+    /* The shed request waited for nothing: the service's quantiles are 10 ms. */
+    ck_assert_int_eq(m.services[0].ticks[0].p99_ns, MS(10));
+    ck_assert_uint_eq(m.services[0].latency.count, 1);
+    /* The caller waited 300 ms for the timed-out call. */
+    ck_assert_int_eq(m.edges[0].ticks[0].p50_ns, MS(10));
+    ck_assert_int_eq(m.edges[0].ticks[0].p99_ns, MS(300));
+    ck_assert_uint_eq(m.edges[0].total.outcomes[SIM_TIMEOUT], 1);
+    ck_assert_uint_eq(m.edges[0].total.answered, 1);
+    /* An empty tick has zero quantiles; the open tick starts empty. */
+    sim_metrics_close_tick(&m);
+    ck_assert_int_eq(m.edges[0].ticks[1].p99_ns, 0);
+    ck_assert_uint_eq(m.edges[0].ticks[1].counts.arrivals, 0);
+    ck_assert_uint_eq(m.edges[0].total.arrivals, 2);
+    /* Past the expected ticks the series grow. */
+    for (int i = 0; i < 5; i++)
+        sim_metrics_close_tick(&m);
+    ck_assert_uint_eq(m.n_ticks, 7);
+    ck_assert(!m.oom);
+    sim_metrics_cleanup(&m);
+}
+END_TEST
+
+START_TEST(ticks_add_up_to_the_run_totals)
+{
+    city_fixture f;
+    const sim_metrics *m;
+    sim_city *c;
+
+    fixture_init(&f, 3, 200, MS(10500));
+    f.load.shape = SIM_SHAPE_POISSON;
+    f.services[1].latency = sim_dist_exponential(4e6);
+    f.services[1].error_rate = 0.1;
+    f.services[2].concurrency = 1;
+    f.services[2].queue = 2;
+    f.services[2].latency = sim_dist_exponential(4e6);
+    add_call(&f, 0, 1, false)->timeout_ns = MS(8);
+    add_call(&f, 0, 2, true);
+    c = run(&f.sc, 5, false);
+    m = sim_city_metrics(c);
+    ck_assert_uint_eq(m->n_ticks, 11);
+    for (uint32_t s = 0; s < 3; s++) {
+        sim_counts k = ticks_sum(m, &m->services[s]);
+
+        counts_equal(&k, &m->services[s].total);
+        counts_equal(&k, &sim_city_service(c, s)->total);
+        ck_assert_uint_eq(m->services[s].latency.count, k.answered);
+    }
+    for (uint32_t e = 0; e < 2; e++) {
+        sim_counts k = ticks_sum(m, &m->edges[e]);
+
+        counts_equal(&k, &sim_city_edge(c, e)->total);
+        ck_assert_uint_eq(m->edges[e].latency.count, k.answered + k.outcomes[SIM_TIMEOUT]);
+    }
+    /* The mix is rich enough that every cause shows up. */
+    ck_assert_uint_gt(m->edges[0].total.outcomes[SIM_TIMEOUT], 10);
+    ck_assert_uint_gt(m->edges[0].total.outcomes[SIM_ERROR], 10);
+    ck_assert_uint_gt(m->edges[1].total.outcomes[SIM_SHED], 10);
+    sim_city_free(c);
+}
+END_TEST
+
+START_TEST(tick_gauges_and_quantiles_follow_a_slowdown)
+{
+    city_fixture f;
+    const sim_metrics *m;
+    const sim_tick *t;
+    sim_city *c;
+
+    fixture_init(&f, 1, 100, T(10));
+    f.services[0].latency = sim_dist_constant(1e7); /* 10 ms */
+    add_fault(&f, SIM_FAULT_SLOWDOWN, 0, T(5), T(3))->factor = 3;
+    c = run(&f.sc, 1, false);
+    m = sim_city_metrics(c);
+    ck_assert_uint_eq(m->n_ticks, 10);
+    for (size_t k = 1; k < 10; k++) {
+        t = &m->services[0].ticks[k];
+        loop_assert_msg(t->counts.arrivals == 100, "tick %zu: %llu arrivals", k,
+                        (unsigned long long)t->counts.arrivals);
+        if (k >= 6 && k <= 7) { /* fully inside the slowdown: L = 100/s x 30 ms */
+            loop_assert(t->p50_ns == MS(30) && t->p99_ns == MS(30));
+            loop_assert(fabs(t->inflight - 3.0) < 1e-9 && fabs(t->busy - 3.0) < 1e-9);
+        } else if (k <= 4 || k == 9) {
+            loop_assert(t->p50_ns == MS(10) && t->p999_ns == MS(10));
+            loop_assert(fabs(t->inflight - 1.0) < 1e-9);
+        }
+        loop_assert(fabs(t->queued) < 1e-9); /* 16 workers: nobody waits */
+    }
+    sim_city_free(c);
+}
+END_TEST
+
+START_TEST(breaker_states_and_transitions_per_tick_and_in_the_log)
+{
+    city_fixture f;
+    const sim_metrics *m;
+    const sim_series *e;
+    uint64_t transitions = 0, logged = 0, max_open = 0;
+    sim_city *c;
+
+    fixture_init(&f, 2, 100, T(60));
+    f.profile.cfg.window_size = 20;
+    f.profile.cfg.min_calls = 10;
+    f.profile.cfg.open_wait_ns = T(2);
+    add_call(&f, 0, 1, false)->profile = 0;
+    add_fault(&f, SIM_FAULT_CRASH, 1, T(10), T(20));
+    c = run(&f.sc, 1, false);
+    m = sim_city_metrics(c);
+    e = &m->edges[0];
+    ck_assert_uint_eq(m->edge_breakers[0], 1);
+    for (size_t k = 0; k < m->n_ticks; k++) {
+        transitions += e->ticks[k].transitions;
+        if (k < 10 || k >= 35)
+            loop_assert_msg(e->ticks[k].open == 0 && e->ticks[k].half_open == 0 &&
+                                e->ticks[k].transitions == 0,
+                            "tick %zu", k);
+        if (e->ticks[k].open > max_open)
+            max_open = e->ticks[k].open;
+    }
+    ck_assert_uint_eq(max_open, 1);
+    ck_assert_uint_gt(e->ticks[10].transitions, 0); /* it trips within the first second */
+    ck_assert_uint_eq(e->ticks[10].open, 1);
+    /* The log: fault start and end at their instants, transitions in time order. */
+    ck_assert_uint_ge(m->n_log, 2);
+    ck_assert_int_eq(m->log[0].kind, SIM_LOG_FAULT_START);
+    ck_assert_int_eq(m->log[0].at_ns, T(10));
+    ck_assert_int_eq(m->log[1].kind, SIM_LOG_TRANSITION);
+    ck_assert_int_eq(m->log[1].from, FB_STATE_CLOSED);
+    ck_assert_int_eq(m->log[1].to, FB_STATE_OPEN);
+    ck_assert_int_eq(m->log[1].reason, FB_REASON_FAILURE_RATE);
+    ck_assert_int_lt(m->log[1].at_ns, T(11));
+    ck_assert_uint_eq(m->log[1].window.failures, 10); /* min_calls failures, all refused */
+    ck_assert_int_eq(m->log[1].open_until_ns, m->log[1].at_ns + T(2));
+    for (size_t i = 0; i < m->n_log; i++) {
+        logged += m->log[i].kind == SIM_LOG_TRANSITION;
+        if (i > 0)
+            loop_assert(m->log[i].at_ns >= m->log[i - 1].at_ns);
+        if (m->log[i].kind == SIM_LOG_FAULT_END)
+            loop_assert(m->log[i].at_ns == T(30) && m->log[i].index == 0);
+    }
+    ck_assert_uint_eq(logged, transitions);
+    /* closed->open, then (open->half-open, half-open->open) per re-open, and
+     * open->half-open->closed at the end. */
+    ck_assert_uint_eq(logged, 2 * sim_city_edge(c, 0)->breaker_opens + 1);
+    sim_city_free(c);
+}
+END_TEST
+
+START_TEST(series_grow_with_ticks_not_with_requests)
+{
+    city_fixture f;
+    sim_city *a, *b;
+
+    fixture_init(&f, 1, 100, T(20));
+    a = run(&f.sc, 1, false);
+    f.load.rate = 5000;
+    b = run(&f.sc, 1, false);
+    ck_assert_uint_eq(sim_city_service(b, 0)->total.arrivals, 100000);
+    ck_assert_uint_eq(sim_city_metrics(a)->cap_ticks, 20);
+    ck_assert_uint_eq(sim_city_metrics(b)->cap_ticks, 20);
+    ck_assert_uint_eq(sim_city_metrics(b)->n_log, 0);
+    sim_city_free(a);
+    sim_city_free(b);
+    /* 5000 one-second ticks are too many: the tick widens to 2 s. */
+    f.load.rate = 1;
+    f.sc.duration_ns = T(5000);
+    a = run(&f.sc, 1, false);
+    ck_assert_int_eq(sim_city_metrics(a)->tick_ns, T(2));
+    ck_assert_uint_eq(sim_city_metrics(a)->n_ticks, 2500);
+    ck_assert_uint_eq(sim_city_metrics(a)->services[0].ticks[2499].counts.arrivals, 2);
+    sim_city_free(a);
+}
+END_TEST
+
 Suite *city_suite(void)
 {
     Suite *s = suite_create("city");
     TCase *theory = tcase_create("theory");
     TCase *tc = tcase_create("mechanisms");
+    TCase *metrics = tcase_create("metrics");
 
     tcase_set_timeout(theory, 120);
     tcase_add_test(theory, mm1_mean_wait_and_time_in_system_match_theory);
@@ -450,5 +670,12 @@ Suite *city_suite(void)
     tcase_add_test(tc, round_robin_and_least_outstanding_spread_the_load);
     tcase_add_test(tc, call_probability_skips_calls);
     suite_add_tcase(s, tc);
+    tcase_add_test(metrics, collector_quantiles_cover_answers_and_edge_timeouts);
+    tcase_add_test(metrics, ticks_add_up_to_the_run_totals);
+    tcase_add_test(metrics, tick_gauges_and_quantiles_follow_a_slowdown);
+    tcase_add_test(metrics, breaker_states_and_transitions_per_tick_and_in_the_log);
+    tcase_add_test(metrics, series_grow_with_ticks_not_with_requests);
+    tcase_set_timeout(metrics, 30);
+    suite_add_tcase(s, metrics);
     return s;
 }

@@ -23,6 +23,7 @@ int main(void)
     srunner_add_suite(sr, hist_suite());
     srunner_add_suite(sr, city_suite());
     srunner_add_suite(sr, scenario_suite());
+    srunner_add_suite(sr, examples_suite());
     srunner_run_all(sr, CK_ENV);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

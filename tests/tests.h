@@ -45,6 +45,7 @@ Suite *queue_suite(void);
 Suite *hist_suite(void);
 Suite *city_suite(void);
 Suite *scenario_suite(void);
+Suite *examples_suite(void);
 
 /* A COUNT window of 4 that needs all 4 calls, failure rate >= 50 % only, slow
  * above 100 ms, open wait 10 s (fixed), 2 trial permits judged by rate, no
