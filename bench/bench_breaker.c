@@ -5,7 +5,9 @@
  * breaker stays CLOSED and the hot path is measured; the clock advances 1 us
  * per call, so a TIME window moves to a new bucket every 1,000 calls. The
  * binary is linked with --wrap=malloc/calloc/realloc to count allocations
- * made after the breakers exist (the engine promises none).
+ * made after the breakers exist (the engine promises none). The last lines
+ * switch on one failure-prediction rule each on the COUNT case: its cost on
+ * the healthy path, where the throttle sheds nothing and the ramp admits all.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -55,20 +57,67 @@ static double wall_ns(void)
     return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static fb_breaker *make(fb_window_type type, bool sync)
+/* xorshift64: the random source of the throttle and the ramp. */
+static uint64_t bench_random(void *ctx)
+{
+    uint64_t *s = ctx;
+
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static uint64_t random_state = 88172645463325252ull;
+
+enum predict { NONE, TREND, THROTTLE, WILSON, RAMP, ALL };
+
+static fb_breaker *make_with(fb_window_type type, bool sync, enum predict rule)
 {
     fb_config cfg;
     fb_breaker *b;
+    fb_permit p;
 
     fb_config_init(&cfg);
     cfg.window_type = type;
     cfg.window_size = type == FB_WINDOW_COUNT ? 100 : 60;
     cfg.synchronized = sync;
+    cfg.random = bench_random;
+    cfg.random_ctx = &random_state;
+    if (rule == TREND || rule == ALL)
+        cfg.rules |= FB_RULE_LATENCY_TREND;
+    if (rule == THROTTLE || rule == ALL)
+        cfg.rules |= FB_RULE_THROTTLE;
+    if (rule == WILSON || rule == ALL)
+        cfg.failure_rate_z = 1.96;
+    if (rule == RAMP || rule == ALL) {
+        /* A ramp longer than the run that admits everything: each acquire
+         * draws and compares, none is refused. */
+        cfg.rules |= FB_RULE_RECOVERY_RAMP;
+        cfg.recovery_ramp_ns = INT64_C(1) << 62;
+        cfg.recovery_ramp_start = 1;
+        cfg.open_wait_ns = 1;
+    }
     if (fb_breaker_new(&b, "bench", &cfg) != FB_OK) {
         fprintf(stderr, "bench: cannot create a breaker\n");
         exit(1);
     }
+    if (rule == RAMP || rule == ALL) { /* close through passing trials */
+        fb_breaker_transition(b, FB_STATE_OPEN, 0);
+        for (uint32_t i = 0; i < cfg.half_open_permits; i++)
+            if (fb_breaker_acquire(b, 1, &p))
+                fb_breaker_record(b, &p, FB_SUCCESS, 1, 1);
+        if (fb_breaker_state(b, 1) != FB_STATE_CLOSED) {
+            fprintf(stderr, "bench: cannot start a recovery ramp\n");
+            exit(1);
+        }
+    }
     return b;
+}
+
+static fb_breaker *make(fb_window_type type, bool sync)
+{
+    return make_with(type, sync, NONE);
 }
 
 /* The loop under test; 'sink' keeps the compiler from dropping the work. */
@@ -127,9 +176,9 @@ static void report(const char *name, double *ns)
            ns[ROUNDS - 1]);
 }
 
-static void bench_single(const char *name, fb_window_type type, bool sync)
+static void bench_single(const char *name, fb_window_type type, bool sync, enum predict rule)
 {
-    fb_breaker *b = make(type, sync);
+    fb_breaker *b = make_with(type, sync, rule);
     double ns[ROUNDS];
     long before = atomic_load(&allocations);
 
@@ -197,12 +246,17 @@ int main(void)
     printf("libfirebreak %s: ns per acquire+record pair, median of %d rounds of %ld\n",
            fb_version(), ROUNDS, PAIRS);
     before = atomic_load(&allocations);
-    bench_single("COUNT window (100), unsynchronized", FB_WINDOW_COUNT, false);
-    bench_single("TIME window (60 s), unsynchronized", FB_WINDOW_TIME, false);
-    bench_single("COUNT window, synchronized, 1 thread", FB_WINDOW_COUNT, true);
-    bench_single("TIME window, synchronized, 1 thread", FB_WINDOW_TIME, true);
+    bench_single("COUNT window (100), unsynchronized", FB_WINDOW_COUNT, false, NONE);
+    bench_single("TIME window (60 s), unsynchronized", FB_WINDOW_TIME, false, NONE);
+    bench_single("COUNT window, synchronized, 1 thread", FB_WINDOW_COUNT, true, NONE);
+    bench_single("TIME window, synchronized, 1 thread", FB_WINDOW_TIME, true, NONE);
     bench_two_threads();
     bench_rejected();
+    bench_single("COUNT, unsynchronized + latency trend", FB_WINDOW_COUNT, false, TREND);
+    bench_single("COUNT, unsynchronized + throttle (sheds 0)", FB_WINDOW_COUNT, false, THROTTLE);
+    bench_single("COUNT, unsynchronized + Wilson bound", FB_WINDOW_COUNT, false, WILSON);
+    bench_single("COUNT, unsynchronized + recovery ramp", FB_WINDOW_COUNT, false, RAMP);
+    bench_single("COUNT, unsynchronized + all four", FB_WINDOW_COUNT, false, ALL);
     /* Each case makes one breaker (2 allocations: breaker, ring) and the
      * 2-thread case's pthread_create may allocate; the call paths none. */
     printf("allocations during the benchmarks, breaker creation included: %ld\n",

@@ -19,6 +19,13 @@
  *    window still ages out by 'now').
  *  - The failure run ('consecutive') belongs to the window's period: it is
  *    cleared with the window and when a TIME window has aged out entirely.
+ *  - So do the failure-prediction figures (the throttle's window and the
+ *    latency averages, predict.c): fed only by CLOSED (the averages also by
+ *    METRICS_ONLY), cleared on entering either. 'extra' holds the opt-in
+ *    rules that are on, so with all of them off the call path pays one test
+ *    of it in acquire and one in record. A recovery ramp runs only in the
+ *    CLOSED period that trials_passed started: ramp_until_ns is INT64_MIN
+ *    otherwise.
  *
  * Cost: acquire and record are O(1) (a TIME window's aging is O(1) per elapsed
  * second, amortized); nothing allocates after fb_breaker_new().
@@ -37,6 +44,23 @@
 
 #define MAX_OP_EVENTS 4
 
+/* fb_breaker.extra: the opt-in rules' bits of cfg.rules, and the Wilson
+ * bound, which modifies FB_RULE_FAILURE_RATE rather than being a rule. The
+ * call path tests one of the two masks, once per acquire and per record. */
+#define EXTRA_WILSON (1u << 31)
+#define EXTRA_ON_ACQUIRE (FB_RULE_THROTTLE | FB_RULE_RECOVERY_RAMP)
+#define EXTRA_ON_RECORD (FB_RULE_THROTTLE | FB_RULE_LATENCY_TREND)
+
+#ifdef __GNUC__
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define NOINLINE __attribute__((noinline))
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define UNLIKELY(x) (x)
+#define NOINLINE
+#define ALWAYS_INLINE inline
+#endif
+
 struct listener {
     fb_event_fn fn;
     void *ctx;
@@ -46,6 +70,7 @@ struct fb_breaker {
     fb_config cfg;
     fb__lock lock;
     fb_state state;
+    uint32_t extra;        /* the failure-prediction rules that are on (EXTRA_*) */
     bool started;          /* seen a 'now' yet */
     uint64_t generation;
     int64_t last_now_ns;   /* the largest 'now' seen */
@@ -64,6 +89,10 @@ struct fb_breaker {
     struct fb__window window;
     fb_metrics m;          /* counters; m.state and the current time are filled on read */
     uint64_t outcomes[3];  /* by fb_outcome: m's successes, failures, ignored */
+    int64_t ramp_from_ns;  /* the recovery ramp: from when ... */
+    int64_t ramp_until_ns; /* ... until when; INT64_MIN: no ramp */
+    struct fb__throttle throttle;
+    struct fb__trend trend;
     unsigned n_listeners;
     struct listener listeners[FB_MAX_LISTENERS];
     char name[];
@@ -107,6 +136,7 @@ const char *fb_state_name(fb_state s)
 {
     static const char *const names[] = { "CLOSED",      "OPEN",        "HALF_OPEN",
                                          "DISABLED",    "FORCED_OPEN", "METRICS_ONLY" };
+    _Static_assert(sizeof(names) / sizeof(names[0]) == FB_STATE_COUNT, "a state has no name");
     return NAME_OF(names, s);
 }
 
@@ -115,14 +145,17 @@ const char *fb_reason_name(fb_reason r)
     static const char *const names[] = {
         "failure_rate",      "slow_call_rate", "consecutive_failures", "absolute_failures",
         "open_wait_elapsed", "trials_passed",  "trials_failed",        "half_open_deadline",
-        "manual",            "forced_until"
+        "manual",            "forced_until",   "latency_trend"
     };
+    _Static_assert(sizeof(names) / sizeof(names[0]) == FB_REASON_COUNT, "a reason has no name");
     return NAME_OF(names, r);
 }
 
 const char *fb_reject_name(fb_reject r)
 {
-    static const char *const names[] = { "none", "open", "half_open_full", "forced_open" };
+    static const char *const names[] = { "none",        "open",      "half_open_full",
+                                         "forced_open", "throttled", "ramp" };
+    _Static_assert(sizeof(names) / sizeof(names[0]) == FB_REJECT_COUNT, "a rejection has no name");
     return NAME_OF(names, r);
 }
 
@@ -152,11 +185,19 @@ void fb_config_init(fb_config *cfg)
     cfg->half_open_permits = 10;
     cfg->half_open_verdict = FB_VERDICT_RATE;
     cfg->half_open_deadline_ns = 60 * FB__NS_PER_SEC;
+    cfg->failure_rate_z = 0;
+    cfg->latency_short_calls = 100;
+    cfg->latency_long_ns = 300 * FB__NS_PER_SEC;
+    cfg->latency_trend_ratio = 2;
+    cfg->throttle_k = 2;
+    cfg->throttle_window_ns = 60 * FB__NS_PER_SEC;
+    cfg->recovery_ramp_ns = 30 * FB__NS_PER_SEC;
+    cfg->recovery_ramp_start = 0.1;
 }
 
 #define RULES_KNOWN \
     (FB_RULE_FAILURE_RATE | FB_RULE_SLOW_CALL_RATE | FB_RULE_CONSECUTIVE_FAILURES | \
-     FB_RULE_ABSOLUTE_FAILURES)
+     FB_RULE_ABSOLUTE_FAILURES | FB_RULE_LATENCY_TREND | FB_RULE_THROTTLE | FB_RULE_RECOVERY_RAMP)
 
 static bool percent_ok(double v)
 {
@@ -178,6 +219,38 @@ static fb_status invalid(char *msg, size_t size, const char *fmt, ...)
         va_end(ap);
     }
     return FB_EINVAL;
+}
+
+/* The failure-prediction fields, checked whether or not their rule is on. */
+static fb_status predict_check(const fb_config *c, char *msg, size_t size)
+{
+    if (!(c->failure_rate_z >= 0 && c->failure_rate_z <= 10))
+        return invalid(msg, size, "failure_rate_z must be in [0, 10] (0 turns it off), got %g",
+                       c->failure_rate_z);
+    if (c->latency_short_calls < 1 || c->latency_short_calls > FB__MAX_COUNT_WINDOW)
+        return invalid(msg, size, "latency_short_calls must be in [1, %u], got %u",
+                       FB__MAX_COUNT_WINDOW, c->latency_short_calls);
+    if (c->latency_long_ns < FB__NS_PER_SEC || c->latency_long_ns > FB__MAX_LONG_NS)
+        return invalid(msg, size, "latency_long_ns must be in [1 s, 86400 s], got %lld",
+                       (long long)c->latency_long_ns);
+    if (!(c->latency_trend_ratio > 1) || isinf(c->latency_trend_ratio))
+        return invalid(msg, size, "latency_trend_ratio must be a finite number > 1, got %g",
+                       c->latency_trend_ratio);
+    if (!(c->throttle_k >= 1) || isinf(c->throttle_k))
+        return invalid(msg, size, "throttle_k must be a finite number >= 1, got %g", c->throttle_k);
+    if (c->throttle_window_ns < FB__NS_PER_SEC / 1000 || c->throttle_window_ns > FB__MAX_LONG_NS)
+        return invalid(msg, size, "throttle_window_ns must be in [1 ms, 86400 s], got %lld",
+                       (long long)c->throttle_window_ns);
+    if (c->recovery_ramp_ns <= 0)
+        return invalid(msg, size, "recovery_ramp_ns must be positive, got %lld",
+                       (long long)c->recovery_ramp_ns);
+    if (!(c->recovery_ramp_start >= 0 && c->recovery_ramp_start <= 1))
+        return invalid(msg, size, "recovery_ramp_start must be in [0, 1], got %g",
+                       c->recovery_ramp_start);
+    if ((c->rules & (FB_RULE_THROTTLE | FB_RULE_RECOVERY_RAMP)) && !c->random)
+        return invalid(msg, size, "random must not be NULL when FB_RULE_%s is on",
+                       (c->rules & FB_RULE_THROTTLE) ? "THROTTLE" : "RECOVERY_RAMP");
+    return FB_OK;
 }
 
 fb_status fb_config_check(const fb_config *c, char *msg, size_t size)
@@ -248,7 +321,7 @@ fb_status fb_config_check(const fb_config *c, char *msg, size_t size)
     if (c->half_open_deadline_ns < 0)
         return invalid(msg, size, "half_open_deadline_ns must be >= 0 (0 turns it off), got %lld",
                        (long long)c->half_open_deadline_ns);
-    return FB_OK;
+    return predict_check(c, msg, size);
 }
 
 /* ---- life cycle ------------------------------------------------------- */
@@ -257,17 +330,20 @@ fb_status fb_breaker_new(fb_breaker **out, const char *name, const fb_config *cf
 {
     fb_breaker *b;
     size_t len = name ? strlen(name) : 0;
-    size_t ring, ring_at;
+    size_t ring, ring_at, throttle_at, throttle;
 
     if (!out)
         return FB_EINVAL;
     *out = NULL;
     if (!cfg || fb_config_check(cfg, NULL, 0) != FB_OK)
         return FB_EINVAL;
-    /* One allocation: the struct, the name, then the ring, aligned. */
+    /* One allocation: the struct, the name, the window's ring, then the
+     * throttle's ring when that rule is on, each aligned. */
     ring_at = (sizeof(*b) + len + 1 + 15) & ~(size_t)15;
     ring = fb__window_bytes(cfg->window_type, cfg->window_size);
-    b = calloc(1, ring_at + ring);
+    throttle_at = (ring_at + ring + 15) & ~(size_t)15;
+    throttle = (cfg->rules & FB_RULE_THROTTLE) ? fb__throttle_bytes() : 0;
+    b = calloc(1, throttle_at + throttle);
     if (!b)
         return FB_ENOMEM;
     memcpy(b->name, name ? name : "", len + 1);
@@ -280,6 +356,13 @@ fb_status fb_breaker_new(fb_breaker **out, const char *name, const fb_config *cf
         b->min_calls = cfg->window_size;
     b->m.entries[FB_STATE_CLOSED] = 1;
     b->next_change_ns = INT64_MAX;
+    b->extra = cfg->rules & (FB_RULE_LATENCY_TREND | FB_RULE_THROTTLE | FB_RULE_RECOVERY_RAMP);
+    if (cfg->failure_rate_z > 0)
+        b->extra |= EXTRA_WILSON;
+    if (throttle)
+        fb__throttle_init(&b->throttle, cfg->throttle_window_ns, (char *)b + throttle_at);
+    fb__trend_init(&b->trend, cfg, b->min_calls);
+    b->ramp_until_ns = INT64_MIN;
     *out = b;
     return FB_OK;
 }
@@ -387,6 +470,30 @@ static void window_age(fb_breaker *b, int64_t now_ns)
         b->consecutive = 0;
 }
 
+/* Round a non-negative average to whole nanoseconds (no libm). */
+static int64_t round_ns(double x)
+{
+    return x >= 0x1p63 ? INT64_MAX : (int64_t)(x + 0.5);
+}
+
+/* The failure-prediction figures of fb_window_stats. */
+static void stats_predict(fb_breaker *b, int64_t now_ns, fb_window_stats *s)
+{
+    if (b->extra & EXTRA_WILSON)
+        s->failure_rate_lower =
+            100 * fb__wilson_lower(s->failures, s->calls, b->cfg.failure_rate_z);
+    if (b->extra & FB_RULE_LATENCY_TREND) {
+        s->latency_short_ns = round_ns(b->trend.short_avg);
+        s->latency_long_ns = round_ns(fb__trend_long(&b->trend));
+    }
+    if (b->extra & FB_RULE_THROTTLE) {
+        fb__throttle_advance(&b->throttle, now_ns);
+        s->throttle_requests = b->throttle.requests;
+        s->throttle_accepts = b->throttle.accepts;
+        s->throttle_rate = 100 * fb__throttle_p(&b->throttle, b->cfg.throttle_k);
+    }
+}
+
 /* The figures that decide the current state: the trials in HALF_OPEN, the
  * window otherwise. */
 static void stats_fill(fb_breaker *b, int64_t now_ns, fb_window_stats *s)
@@ -404,6 +511,12 @@ static void stats_fill(fb_breaker *b, int64_t now_ns, fb_window_stats *s)
     s->consecutive_failures = b->consecutive;
     s->failure_rate = percent(s->failures, s->calls);
     s->slow_rate = percent(s->slow, s->calls);
+    s->failure_rate_lower = 0;
+    s->latency_short_ns = s->latency_long_ns = 0;
+    s->throttle_requests = s->throttle_accepts = 0;
+    s->throttle_rate = 0;
+    if (b->extra)
+        stats_predict(b, now_ns, s);
 }
 
 /* ---- transitions ------------------------------------------------------ */
@@ -445,6 +558,12 @@ static int64_t half_open_deadline(const fb_breaker *b)
     return b->trials_since_ns + b->cfg.half_open_deadline_ns;
 }
 
+/* A uniform draw in [0, 1) from the top 53 bits of the caller's source. */
+static double draw(fb_breaker *b)
+{
+    return (double)(b->cfg.random(b->cfg.random_ctx) >> 11) * 0x1.0p-53;
+}
+
 /* The next open wait: exponential per consecutive re-open, capped, jittered.
  * Coming from CLOSED, the healthy time there first forgets re-opens. */
 static int64_t open_wait(fb_breaker *b, fb_state from, int64_t now_ns)
@@ -472,11 +591,8 @@ static int64_t open_wait(fb_breaker *b, fb_state from, int64_t now_ns)
         if (wait > cap)
             wait = cap;
     }
-    if (c->open_wait_jitter > 0) {
-        double u = (double)(c->random(c->random_ctx) >> 11) * 0x1.0p-53;
-
-        wait *= 1 + c->open_wait_jitter * (2 * u - 1);
-    }
+    if (c->open_wait_jitter > 0)
+        wait *= 1 + c->open_wait_jitter * (2 * draw(b) - 1);
     if (b->m.reopens < UINT32_MAX)
         b->m.reopens++;
     if (wait < 1)
@@ -500,6 +616,14 @@ static void push_event(fb_breaker *b, struct op *op, fb_event_kind kind, fb_stat
         ev->open_until_ns = b->open_until_ns;
 }
 
+/* A new window period: the throttle's window and the latency averages too. */
+static void predict_clear(fb_breaker *b)
+{
+    if (b->extra & FB_RULE_THROTTLE)
+        fb__throttle_clear(&b->throttle);
+    fb__trend_clear(&b->trend);
+}
+
 /* Move to 'to' at 'now_ns'. 'until_ns' is the open instant for FORCED_UNTIL. */
 static void move(fb_breaker *b, struct op *op, fb_event_kind kind, fb_state to, fb_reason reason,
                  int64_t until_ns, int64_t now_ns)
@@ -519,6 +643,16 @@ static void move(fb_breaker *b, struct op *op, fb_event_kind kind, fb_state to, 
     if (to == FB_STATE_CLOSED || to == FB_STATE_METRICS_ONLY) {
         fb__window_clear(&b->window);
         b->consecutive = 0;
+        if (b->extra)
+            predict_clear(b);
+    }
+    b->ramp_until_ns = INT64_MIN;
+    if (to == FB_STATE_CLOSED && reason == FB_REASON_TRIALS_PASSED &&
+        (b->extra & FB_RULE_RECOVERY_RAMP)) {
+        b->ramp_from_ns = now_ns;
+        b->ramp_until_ns = now_ns > INT64_MAX - b->cfg.recovery_ramp_ns
+                               ? INT64_MAX
+                               : now_ns + b->cfg.recovery_ramp_ns;
     }
     if (to == FB_STATE_HALF_OPEN) {
         b->trials_issued = b->trials_done = b->trial_failures = b->trial_slow = 0;
@@ -546,6 +680,34 @@ static inline void catch_up(fb_breaker *b, struct op *op, int64_t now_ns)
 
 /* ---- the call path ---------------------------------------------------- */
 
+/* CLOSED with a recovery ramp or throttling on: refuse the call if the ramp
+ * has not reached it or the throttle sheds it. A ramp's refusal never counts
+ * as a throttle request: the call was not attempted. */
+static void admit_closed(fb_breaker *b, int64_t now_ns, fb_permit *p)
+{
+    const fb_config *c = &b->cfg;
+    double shed;
+
+    if (now_ns < b->ramp_until_ns &&
+        !fb__ramp_admits(c->recovery_ramp_start, now_ns - b->ramp_from_ns, c->recovery_ramp_ns,
+                         draw(b))) {
+        p->reason = FB_REJECT_RAMP;
+        p->retry_after_ns = now_ns;
+        b->m.ramp_rejected++;
+        return;
+    }
+    if (!(b->extra & FB_RULE_THROTTLE))
+        return;
+    fb__throttle_advance(&b->throttle, now_ns);
+    shed = fb__throttle_p(&b->throttle, c->throttle_k);
+    if (shed > 0 && draw(b) < shed) {
+        fb__throttle_add(&b->throttle, false);
+        p->reason = FB_REJECT_THROTTLED;
+        p->retry_after_ns = now_ns;
+        b->m.throttled++;
+    }
+}
+
 bool fb_breaker_acquire(fb_breaker *b, int64_t now_ns, fb_permit *p)
 {
     struct op op;
@@ -560,6 +722,10 @@ bool fb_breaker_acquire(fb_breaker *b, int64_t now_ns, fb_permit *p)
     p->state = b->state;
     p->reason = FB_REJECT_NONE;
     switch (b->state) {
+    case FB_STATE_CLOSED:
+        if (UNLIKELY(b->extra & EXTRA_ON_ACQUIRE))
+            admit_closed(b, now_ns, p);
+        break;
     case FB_STATE_HALF_OPEN:
         if (b->trials_issued < b->cfg.half_open_permits) {
             if (b->trials_done == b->trials_issued) { /* none outstanding: arm */
@@ -595,14 +761,19 @@ bool fb_breaker_acquire(fb_breaker *b, int64_t now_ns, fb_permit *p)
 }
 
 /* Which rule, if any, the window's figures now break. */
-static bool rule_fired(const fb_breaker *b, fb_reason *reason)
+static ALWAYS_INLINE bool rule_fired(const fb_breaker *b, fb_reason *reason)
 {
     const fb_config *c = &b->cfg;
     const struct fb__window *w = &b->window;
 
     if (w->calls >= b->min_calls) {
+        /* The Wilson bound is below the plain rate: judge it only when the
+         * plain rule would fire. */
         if ((c->rules & FB_RULE_FAILURE_RATE) &&
-            100.0 * w->failures >= c->failure_rate_threshold * w->calls) {
+            100.0 * w->failures >= c->failure_rate_threshold * w->calls &&
+            (!(b->extra & EXTRA_WILSON) ||
+             100 * fb__wilson_lower(w->failures, w->calls, c->failure_rate_z) >=
+                 c->failure_rate_threshold)) {
             *reason = FB_REASON_FAILURE_RATE;
             return true;
         }
@@ -623,7 +794,30 @@ static bool rule_fired(const fb_breaker *b, fb_reason *reason)
     return false;
 }
 
-static void record_closed(fb_breaker *b, struct op *op, bool failure, bool slow, int64_t now_ns)
+/* record_closed() with throttling or the latency trend on, kept out of line
+ * so that the common path stays as it was: feed the throttle's window (in
+ * CLOSED only: it sheds nothing elsewhere) and the latency averages, then
+ * judge the rules, the trend last. */
+NOINLINE static bool predict_fired(fb_breaker *b, bool failure, int64_t duration_ns,
+                                   int64_t now_ns, fb_reason *reason)
+{
+    if ((b->extra & FB_RULE_THROTTLE) && b->state == FB_STATE_CLOSED) {
+        fb__throttle_advance(&b->throttle, now_ns);
+        fb__throttle_add(&b->throttle, !failure);
+    }
+    if (b->extra & FB_RULE_LATENCY_TREND)
+        fb__trend_add(&b->trend, duration_ns, now_ns);
+    if (rule_fired(b, reason))
+        return true;
+    if ((b->extra & FB_RULE_LATENCY_TREND) && fb__trend_fired(&b->trend)) {
+        *reason = FB_REASON_LATENCY_TREND;
+        return true;
+    }
+    return false;
+}
+
+static void record_closed(fb_breaker *b, struct op *op, bool failure, bool slow,
+                          int64_t duration_ns, int64_t now_ns)
 {
     fb_reason reason;
     fb_window_stats s;
@@ -631,7 +825,9 @@ static void record_closed(fb_breaker *b, struct op *op, bool failure, bool slow,
     window_age(b, now_ns);
     fb__window_add(&b->window, failure, slow, now_ns);
     b->consecutive = failure ? b->consecutive + 1 : 0;
-    if (!rule_fired(b, &reason))
+    if (UNLIKELY(b->extra & EXTRA_ON_RECORD)
+            ? !predict_fired(b, failure, duration_ns, now_ns, &reason)
+            : !rule_fired(b, &reason))
         return;
     if (b->state == FB_STATE_CLOSED) {
         move(b, op, FB_EVENT_TRANSITION, FB_STATE_OPEN, reason, 0, now_ns);
@@ -643,6 +839,8 @@ static void record_closed(fb_breaker *b, struct op *op, bool failure, bool slow,
     push_event(b, op, FB_EVENT_WOULD_TRIP, b->state, reason, &s, now_ns);
     fb__window_clear(&b->window);
     b->consecutive = 0;
+    if (b->extra)
+        predict_clear(b);
 }
 
 static void record_trial(fb_breaker *b, struct op *op, bool failure, bool slow, int64_t now_ns)
@@ -703,7 +901,7 @@ fb_status fb_breaker_record(fb_breaker *b, fb_permit *p, fb_outcome outcome, int
             record_trial(b, &op, failure, slow, now_ns);
     } else if (outcome != FB_IGNORED &&
                (b->state == FB_STATE_CLOSED || b->state == FB_STATE_METRICS_ONLY)) {
-        record_closed(b, &op, failure, slow, now_ns);
+        record_closed(b, &op, failure, slow, duration_ns, now_ns);
     }
     op_end(b, &op);
     return FB_OK;

@@ -17,7 +17,9 @@
  *     }
  *
  * docs/breaker.md describes the state machine, every configuration field and how
- * each maps to Resilience4j, Hystrix, Polly, gobreaker and Envoy.
+ * each maps to Resilience4j, Hystrix, Polly, gobreaker and Envoy. The failure-
+ * prediction rules (latency trend, SRE throttling, Wilson bound, recovery
+ * ramp) are off until a configuration turns them on.
  */
 #ifndef FIREBREAK_BREAKER_H
 #define FIREBREAK_BREAKER_H
@@ -83,12 +85,15 @@ typedef enum fb_outcome {
     FB_IGNORED /* not counted; in HALF_OPEN the trial permit is given back */
 } fb_outcome;
 
-/* Why a permit was refused. */
+/* Why a permit was refused. Appended, never renumbered. */
 typedef enum fb_reject {
     FB_REJECT_NONE,           /* the permit was granted */
     FB_REJECT_OPEN,           /* OPEN: retry after the open wait */
     FB_REJECT_HALF_OPEN_FULL, /* HALF_OPEN: every trial permit is taken */
-    FB_REJECT_FORCED_OPEN     /* FORCED_OPEN: until someone changes it */
+    FB_REJECT_FORCED_OPEN,    /* FORCED_OPEN: until someone changes it */
+    FB_REJECT_THROTTLED,      /* CLOSED, FB_RULE_THROTTLE: shed locally (SRE throttling) */
+    FB_REJECT_RAMP,           /* CLOSED, FB_RULE_RECOVERY_RAMP: not in the admitted fraction */
+    FB_REJECT_COUNT
 } fb_reject;
 
 /* Why a transition happened. */
@@ -103,6 +108,7 @@ typedef enum fb_reason {
     FB_REASON_HALF_OPEN_DEADLINE,
     FB_REASON_MANUAL,
     FB_REASON_FORCED_UNTIL,
+    FB_REASON_LATENCY_TREND, /* FB_RULE_LATENCY_TREND: short/long latency >= the ratio */
     FB_REASON_COUNT
 } fb_reason;
 
@@ -111,13 +117,18 @@ typedef enum fb_window_type {
     FB_WINDOW_TIME   /* the last 'window_size' seconds, one bucket per second */
 } fb_window_type;
 
-/* Trip rules, combinable as a bit set. Bits 4..15 are reserved for the
- * predictive and adaptive rules of later versions. */
+/* Trip and admission rules, combinable as a bit set. Bits 0..4 trip a CLOSED
+ * breaker; bits 5 and 6 refuse some calls in CLOSED without changing the
+ * state. Bits 7..15 are reserved for later rules. */
 enum {
     FB_RULE_FAILURE_RATE = 1u << 0,         /* failure rate >= threshold */
     FB_RULE_SLOW_CALL_RATE = 1u << 1,       /* slow-call rate >= threshold */
     FB_RULE_CONSECUTIVE_FAILURES = 1u << 2, /* N failures in a row */
-    FB_RULE_ABSOLUTE_FAILURES = 1u << 3     /* N failures within the window */
+    FB_RULE_ABSOLUTE_FAILURES = 1u << 3,    /* N failures within the window */
+    FB_RULE_LATENCY_TREND = 1u << 4,        /* short latency average >= ratio x long */
+    FB_RULE_THROTTLE = 1u << 5,             /* Google SRE client-side throttling */
+    FB_RULE_RECOVERY_RAMP = 1u << 6         /* after HALF_OPEN -> CLOSED: admit a
+                                               rising fraction of calls */
 };
 
 typedef enum fb_half_open_verdict {
@@ -128,10 +139,11 @@ typedef enum fb_half_open_verdict {
                          once; half_open_permits successes close */
 } fb_half_open_verdict;
 
-/* A caller-supplied source of random bits, used only for open-wait jitter.
- * It is called with the breaker's lock held: it must not call into the
- * breaker, and must be thread-safe if several breakers (a registry's) share
- * its context. */
+/* A caller-supplied source of random bits, used only for open-wait jitter,
+ * FB_RULE_THROTTLE and FB_RULE_RECOVERY_RAMP: the engine itself never draws a
+ * random number, so it stays deterministic. It is called with the breaker's
+ * lock held: it must not call into the breaker, and must be thread-safe if
+ * several breakers (a registry's) share its context. */
 typedef uint64_t (*fb_random_fn)(void *ctx);
 
 /* Breaker configuration. Always start from fb_config_init(), which sets
@@ -164,6 +176,25 @@ typedef struct fb_config {
                                         none has come back for this long */
 
     bool synchronized;               /* false; true: safe from many threads */
+
+    /* Failure prediction (docs/breaker.md). Every rule below is off until its
+     * bit is set in 'rules' (or failure_rate_z > 0); the defaults apply then.
+     * The fields are checked even while their rule is off. */
+    double failure_rate_z;           /* 0 (off); > 0: FB_RULE_FAILURE_RATE judges the
+                                        Wilson score lower bound at this z (1.96:
+                                        95 %) instead of the plain rate; <= 10 */
+    uint32_t latency_short_calls;    /* 100: the short latency average spans about
+                                        this many calls (weight 2 / (n + 1)) */
+    int64_t latency_long_ns;         /* 300 s: the long average, one step per second
+                                        that had calls; [1 s, 86400 s] */
+    double latency_trend_ratio;      /* 2: FB_RULE_LATENCY_TREND trips when
+                                        short >= ratio x long; > 1 */
+    double throttle_k;               /* 2: FB_RULE_THROTTLE's K, >= 1: refuse with
+                                        probability (requests - K accepts) / (requests + 1) */
+    int64_t throttle_window_ns;      /* 60 s: its window, 60 buckets; [1 ms, 86400 s] */
+    int64_t recovery_ramp_ns;        /* 30 s: FB_RULE_RECOVERY_RAMP's length; > 0 */
+    double recovery_ramp_start;      /* 0.1: the fraction admitted when it starts,
+                                        rising linearly to 1; [0, 1] */
 } fb_config;
 
 /* Fill 'cfg' with the defaults listed above. */
@@ -182,7 +213,9 @@ typedef struct fb_permit {
     uint64_t generation;    /* the breaker's state generation when acquired */
     int64_t acquired_ns;
     int64_t retry_after_ns; /* on rejection: when the answer may change
-                               (INT64_MAX if unknown) */
+                               (INT64_MAX if unknown; the rejection's own
+                               instant when the next call may pass: THROTTLED
+                               and RAMP) */
     fb_reject reason;       /* FB_REJECT_NONE when granted */
     fb_state state;         /* the state that decided */
     bool granted;           /* true until recorded */
@@ -196,6 +229,14 @@ typedef struct fb_window_stats {
     uint32_t consecutive_failures; /* the current failure run */
     double failure_rate; /* percent; 0 when calls == 0 */
     double slow_rate;    /* percent; 0 when calls == 0 */
+    /* The failure-prediction figures; 0 while their rule is off. */
+    double failure_rate_lower;  /* percent: the Wilson score lower bound of the
+                                   failure rate at failure_rate_z */
+    int64_t latency_short_ns;   /* FB_RULE_LATENCY_TREND: the short average */
+    int64_t latency_long_ns;    /* ... and the long one, the baseline */
+    uint64_t throttle_requests; /* FB_RULE_THROTTLE: requests in its window */
+    uint64_t throttle_accepts;  /* ... and successes */
+    double throttle_rate;       /* percent: the probability of refusing a call now */
 } fb_window_stats;
 
 typedef enum fb_event_kind {
@@ -240,6 +281,8 @@ typedef struct fb_metrics {
     uint64_t transitions;
     uint32_t reopens;     /* consecutive re-opens that set the next open wait */
     int64_t open_until_ns; /* in OPEN: when it may go HALF_OPEN */
+    uint64_t throttled;   /* refusals by FB_RULE_THROTTLE (in not_permitted too) */
+    uint64_t ramp_rejected; /* refusals by FB_RULE_RECOVERY_RAMP (likewise) */
 } fb_metrics;
 
 /* Create a breaker in CLOSED. 'name' is copied (NULL for none); 'cfg' is

@@ -76,6 +76,83 @@ static inline void fb__window_add(struct fb__window *w, bool failure, bool slow,
     w->slow += d_slow;
 }
 
+/* floor(a / b) for b > 0: buckets follow the caller's clock even before 0. */
+static inline int64_t fb__floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+
+    return (a % b < 0) ? q - 1 : q;
+}
+
+/* ---- failure prediction (predict.c) -------------------------------------- */
+
+#define FB__THROTTLE_BUCKETS 60
+#define FB__MAX_LONG_NS (86400 * FB__NS_PER_SEC)
+
+/* One bucket of the throttle's window. */
+struct fb__tbucket {
+    uint64_t requests;
+    uint64_t accepts;
+};
+
+/* SRE throttling's window: FB__THROTTLE_BUCKETS buckets of width_ns each,
+ * aged by 'now' like a TIME window, with running totals. */
+struct fb__throttle {
+    int64_t width_ns;
+    int64_t head_idx;    /* floor(now / width_ns) of the head bucket */
+    int64_t head_end_ns; /* first instant past the head bucket; INT64_MIN: empty */
+    uint32_t head;
+    uint64_t requests;
+    uint64_t accepts;
+    struct fb__tbucket *b; /* the ring, inside the breaker's allocation */
+};
+
+size_t fb__throttle_bytes(void);
+void fb__throttle_init(struct fb__throttle *t, int64_t window_ns, void *ring);
+void fb__throttle_clear(struct fb__throttle *t);
+void fb__throttle_advance(struct fb__throttle *t, int64_t now_ns);
+/* Count at 'now_ns' (the window already advanced to it). */
+static inline void fb__throttle_add(struct fb__throttle *t, bool accepted)
+{
+    t->b[t->head].requests++;
+    t->b[t->head].accepts += accepted;
+    t->requests++;
+    t->accepts += accepted;
+}
+/* The probability of refusing the next call, in [0, 1). */
+double fb__throttle_p(const struct fb__throttle *t, double k);
+
+/* The latency trend's two averages (see predict.c). */
+struct fb__trend {
+    double alpha_short;  /* 2 / (latency_short_calls + 1) */
+    double alpha_long;   /* 2 / (latency_long_ns / 1 s + 1), per second */
+    double ratio;        /* latency_trend_ratio */
+    double freeze;       /* (1 + ratio) / 2: the long average waits above it */
+    uint32_t freeze_max; /* ... for at most this many seconds in a row */
+    uint32_t frozen;     /* seconds skipped in a row */
+    uint64_t min_calls;  /* samples before it may trip or freeze */
+    uint64_t n;          /* samples in the short average */
+    uint64_t long_n;     /* samples folded into the long average */
+    double short_avg;
+    double long_avg;
+    double sec_sum;      /* the current second's durations */
+    uint64_t sec_n;
+    int64_t sec_end_ns;  /* first instant past the current second; INT64_MIN: none */
+};
+
+void fb__trend_init(struct fb__trend *t, const fb_config *c, uint32_t min_calls);
+void fb__trend_clear(struct fb__trend *t);
+void fb__trend_add(struct fb__trend *t, int64_t duration_ns, int64_t now_ns);
+double fb__trend_long(const struct fb__trend *t);
+bool fb__trend_fired(const struct fb__trend *t);
+
+/* The Wilson score lower bound of 'failures' in 'calls' at 'z', in [0, 1]. */
+double fb__wilson_lower(uint64_t failures, uint64_t calls, double z);
+
+/* Whether the recovery ramp admits a call 'elapsed_ns' into a ramp of
+ * 'length_ns' that starts at fraction 'start', given a uniform 'u' in [0, 1). */
+bool fb__ramp_admits(double start, int64_t elapsed_ns, int64_t length_ns, double u);
+
 /* A test-and-test-and-set lock that yields after a short spin. Uncontended it
  * costs one atomic exchange and one store. */
 typedef atomic_int fb__lock;

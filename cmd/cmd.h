@@ -12,6 +12,8 @@ enum {
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "analysis.h"
+#include "city.h"
 #include "model.h"
 
 /* Each subcommand takes the arguments after its name (argv[0] is the name)
@@ -23,6 +25,20 @@ int cmd_validate(int argc, char **argv);
 /* Load a scenario; on error print "file:line:col: path: what" to stderr and
  * return NULL. */
 sim_scenario *cmd_load_scenario(const char *path);
+
+/* A scenario played and analysed: the city (its series), the run as the
+ * reports see it, and its analysis. */
+typedef struct cmd_play {
+    sim_city *city;
+    report_run run;
+    report_analysis analysis;
+} cmd_play;
+
+/* Play 'sc' with 'o' and analyse it. On failure print why (naming 'path')
+ * and return false; cmd_play_free() is safe either way. */
+bool cmd_play_run(const sim_scenario *sc, const sim_run_options *o, const char *path,
+                  cmd_play *p);
+void cmd_play_free(cmd_play *p);
 
 /* A decimal unsigned integer, the whole string; false otherwise. */
 bool cmd_parse_u64(const char *text, uint64_t *out);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "scenario.h"
@@ -33,4 +34,37 @@ bool cmd_parse_u64(const char *text, uint64_t *out)
         return false;
     *out = v;
     return true;
+}
+
+bool cmd_play_run(const sim_scenario *sc, const sim_run_options *o, const char *path,
+                  cmd_play *p)
+{
+    memset(p, 0, sizeof(*p));
+    if (!(p->city = sim_city_new(sc, o))) {
+        fprintf(stderr, "firebreak: %s: out of memory building the city\n", path);
+        return false;
+    }
+    if (!sim_city_run(p->city)) {
+        fprintf(stderr, "firebreak: %s: the simulation ran out of room (more than 67 million "
+                        "pending events, or out of memory); lower the load or the duration\n",
+                path);
+        return false;
+    }
+    p->run = (report_run){ .sc = sc, .m = sim_city_metrics(p->city),
+                           .seed = o && o->seed_set ? o->seed : sc->seed,
+                           .duration_ns = sim_city_now(p->city),
+                           .events = sim_city_events(p->city) };
+    if (!report_analyze(&p->run, &p->analysis)) {
+        fprintf(stderr, "firebreak: %s: out of memory analysing the run\n", path);
+        return false;
+    }
+    p->run.analysis = &p->analysis;
+    return true;
+}
+
+void cmd_play_free(cmd_play *p)
+{
+    report_analysis_free(&p->analysis);
+    sim_city_free(p->city);
+    memset(p, 0, sizeof(*p));
 }

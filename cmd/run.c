@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "city.h"
 #include "cmd.h"
 #include "report.h"
 #include "scenario.h"
@@ -25,6 +24,14 @@ static void run_usage(FILE *out)
             "  --out DIR         write the outputs into DIR (default: out/NAME, NAME the\n"
             "                    scenario file's name without .json)\n"
             "  --no-breakers     disable every breaker (what would happen without them)\n"
+            "  --counterfactual M  also play the same seed with M: 'no-breakers' (the\n"
+            "                    default) or 'no-policies' (no breaker, retry, bulkhead,\n"
+            "                    fallback, alternate or ejection), and report both\n"
+            "  --no-counterfactual  play the scenario once\n"
+            "  --log-level L     what events.jsonl keeps: 'events' (default: faults,\n"
+            "                    transitions, ejections, retry budgets running out,\n"
+            "                    fallbacks starting) or 'calls' (also every retry,\n"
+            "                    reroute and fallback: grows with the traffic)\n"
             "  -q, --quiet       print only where the report is\n"
             "  -h, --help        this help\n\n"
             "exit codes: 0 ok, 2 usage, bad scenario or outputs that cannot be written\n\n"
@@ -46,12 +53,23 @@ static void default_out(const char *path, char *buf, size_t size)
 
 int cmd_run(int argc, char **argv)
 {
-    enum { OPT_SEED = 256, OPT_DURATION, OPT_OUT, OPT_NO_BREAKERS };
+    enum {
+        OPT_SEED = 256,
+        OPT_DURATION,
+        OPT_OUT,
+        OPT_NO_BREAKERS,
+        OPT_LOG_LEVEL,
+        OPT_COUNTERFACTUAL,
+        OPT_NO_COUNTERFACTUAL
+    };
     static const struct option options[] = {
         { "seed", required_argument, NULL, OPT_SEED },
         { "duration", required_argument, NULL, OPT_DURATION },
         { "out", required_argument, NULL, OPT_OUT },
         { "no-breakers", no_argument, NULL, OPT_NO_BREAKERS },
+        { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+        { "counterfactual", required_argument, NULL, OPT_COUNTERFACTUAL },
+        { "no-counterfactual", no_argument, NULL, OPT_NO_COUNTERFACTUAL },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { 0 }
@@ -60,8 +78,10 @@ int cmd_run(int argc, char **argv)
     const char *out = NULL;
     char out_buf[4096];
     bool quiet = false;
+    const char *cf_mode = "no-breakers";
+    sim_run_options cf_opts;
+    cmd_play run = { 0 }, cf = { 0 };
     sim_scenario *sc;
-    sim_city *city;
     report_error err;
     int c, rc = CMD_OK;
 
@@ -90,6 +110,27 @@ int cmd_run(int argc, char **argv)
         case OPT_NO_BREAKERS:
             opts.no_breakers = true;
             break;
+        case OPT_LOG_LEVEL:
+            if (strcmp(optarg, "events") != 0 && strcmp(optarg, "calls") != 0) {
+                fprintf(stderr, "firebreak: run: --log-level is 'events' or 'calls', not '%s'\n",
+                        optarg);
+                return CMD_USAGE;
+            }
+            opts.log_calls = strcmp(optarg, "calls") == 0;
+            break;
+        case OPT_COUNTERFACTUAL:
+            if (strcmp(optarg, "no-breakers") != 0 && strcmp(optarg, "no-policies") != 0) {
+                fprintf(stderr,
+                        "firebreak: run: --counterfactual is 'no-breakers' or 'no-policies', "
+                        "not '%s'\n",
+                        optarg);
+                return CMD_USAGE;
+            }
+            cf_mode = strcmp(optarg, "no-breakers") == 0 ? "no-breakers" : "no-policies";
+            break;
+        case OPT_NO_COUNTERFACTUAL:
+            cf_mode = NULL;
+            break;
         case 'q':
             quiet = true;
             break;
@@ -111,37 +152,35 @@ int cmd_run(int argc, char **argv)
         default_out(argv[optind], out_buf, sizeof(out_buf));
         out = out_buf;
     }
+    cf_opts = opts;
+    cf_opts.no_breakers = true;
+    cf_opts.no_policies = cf_mode && strcmp(cf_mode, "no-policies") == 0;
+    if (opts.no_breakers && cf_mode && !cf_opts.no_policies)
+        cf_mode = NULL; /* already without breakers: nothing to compare */
     if (!(sc = cmd_load_scenario(argv[optind])))
         return CMD_USAGE;
-    city = sim_city_new(sc, &opts);
-    if (!city) {
-        fprintf(stderr, "firebreak: run: out of memory building the city\n");
-        sim_scenario_free(sc);
-        return CMD_USAGE;
-    }
-    if (!sim_city_run(city)) {
-        fprintf(stderr, "firebreak: run: %s: the simulation ran out of room (more than 67 "
-                        "million pending events, or out of memory); lower the load or the "
-                        "duration\n",
-                argv[optind]);
+    if (!cmd_play_run(sc, &opts, argv[optind], &run)) {
+        rc = CMD_USAGE;
+    } else if (cf_mode && !cmd_play_run(sc, &cf_opts, argv[optind], &cf)) {
         rc = CMD_USAGE;
     } else {
-        report_run r = { .sc = sc, .m = sim_city_metrics(city),
-                         .seed = opts.seed_set ? opts.seed : sc->seed,
-                         .duration_ns = sim_city_now(city), .events = sim_city_events(city) };
-
+        if (cf_mode) {
+            run.run.counterfactual = &cf.run;
+            run.run.counterfactual_mode = cf_mode;
+        }
         if (!quiet) {
-            report_print_table(&r, stdout);
+            report_print_table(&run.run, stdout);
             printf("\n");
         }
-        if (!report_write_all(&r, out, &err)) {
+        if (!report_write_all(&run.run, out, &err)) {
             fprintf(stderr, "firebreak: run: cannot write the outputs: %s\n", err.text);
             rc = CMD_USAGE;
         } else {
             printf("report: %s/report.json (with series.csv and events.jsonl)\n", out);
         }
     }
-    sim_city_free(city);
+    cmd_play_free(&cf);
+    cmd_play_free(&run);
     sim_scenario_free(sc);
     return rc;
 }

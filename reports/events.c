@@ -1,6 +1,8 @@
 /* events.jsonl — the run's log, one JSON object per line, in time order:
- * fault windows opening and closing, and every breaker transition with the
- * window figures behind it. Times are seconds since the start of the run. */
+ * fault windows opening and closing, every breaker transition with the window
+ * figures behind it, ejections, retry-budget exhaustion, fallbacks starting,
+ * and with --log-level calls every retry, reroute and fallback. Times are
+ * seconds since the start of the run (docs/report-schema.md). */
 #include <jansson.h>
 #include <math.h>
 
@@ -19,6 +21,57 @@ static void set(bool *bad, json_t *o, const char *key, json_t *v)
     *bad |= json_object_set_new(o, key, v) != 0;
 }
 
+static const char *event_name(sim_log_kind kind)
+{
+    static const char *const names[] = {
+        [SIM_LOG_FAULT_START] = "fault_start",
+        [SIM_LOG_FAULT_END] = "fault_end",
+        [SIM_LOG_TRANSITION] = "transition",
+        [SIM_LOG_EJECT] = "eject",
+        [SIM_LOG_RETURN] = "return",
+        [SIM_LOG_BUDGET_EXHAUSTED] = "retry_budget_exhausted",
+        [SIM_LOG_FALLBACK_ACTIVE] = "fallback_active",
+        [SIM_LOG_RETRY] = "retry",
+        [SIM_LOG_REROUTE] = "reroute",
+        [SIM_LOG_FALLBACK] = "fallback",
+    };
+
+    return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
+}
+
+static json_t *instance_json(uint32_t i)
+{
+    return i == SIM_NONE ? json_null() : json_integer(i);
+}
+
+static void fault_fields(bool *bad, json_t *o, const report_run *r, const sim_log_entry *l)
+{
+    const sim_fault *f = &r->sc->faults[l->index];
+    char buf[200];
+
+    report_fault_target(r->sc, f, buf, sizeof(buf));
+    set(bad, o, "fault", json_string(f->label ? f->label : ""));
+    set(bad, o, "kind", json_string(sim_fault_kind_names[f->kind]));
+    set(bad, o, "target", json_string(buf));
+}
+
+static void transition_fields(bool *bad, json_t *o, const sim_log_entry *l)
+{
+    set(bad, o, "from", json_string(fb_state_name(l->from)));
+    set(bad, o, "to", json_string(fb_state_name(l->to)));
+    set(bad, o, "reason", json_string(fb_reason_name(l->reason)));
+    set(bad, o, "calls", json_integer((json_int_t)l->window.calls));
+    set(bad, o, "failures", json_integer((json_int_t)l->window.failures));
+    set(bad, o, "slow", json_integer((json_int_t)l->window.slow));
+    set(bad, o, "failure_rate", real(l->window.failure_rate, 1e3));
+    set(bad, o, "slow_rate", real(l->window.slow_rate, 1e3));
+    set(bad, o, "consecutive_failures", json_integer(l->window.consecutive_failures));
+    if (l->to == FB_STATE_OPEN)
+        set(bad, o, "open_until", real((double)l->until_ns / 1e9, 1e6));
+}
+
+/* One log entry as a line: "t" and "event" first, then where, then the
+ * figures behind it. */
 static json_t *line_json(const report_run *r, const sim_log_entry *l)
 {
     const sim_scenario *sc = r->sc;
@@ -29,37 +82,55 @@ static json_t *line_json(const report_run *r, const sim_log_entry *l)
     if (!o)
         return NULL;
     set(&bad, o, "t", real((double)l->at_ns / 1e9, 1e6));
-    if (l->kind != SIM_LOG_TRANSITION) {
-        const sim_fault *f = &sc->faults[l->index];
-
-        report_fault_target(sc, f, buf, sizeof(buf));
-        set(&bad, o, "event",
-                            json_string(l->kind == SIM_LOG_FAULT_START ? "fault_start" : "fault_end"));
-        set(&bad, o, "fault", json_string(f->label ? f->label : ""));
-        set(&bad, o, "kind", json_string(sim_fault_kind_names[f->kind]));
-        set(&bad, o, "target", json_string(buf));
-        return bad ? (json_decref(o), NULL) : o;
+    set(&bad, o, "event", json_string(event_name(l->kind)));
+    switch (l->kind) {
+    case SIM_LOG_FAULT_START:
+    case SIM_LOG_FAULT_END:
+        fault_fields(&bad, o, r, l);
+        break;
+    case SIM_LOG_EJECT:
+    case SIM_LOG_RETURN:
+        set(&bad, o, "service", json_string(sc->services[l->index].name));
+        set(&bad, o, "instance", instance_json(l->instance));
+        if (l->kind == SIM_LOG_EJECT) {
+            set(&bad, o, "failures_in_a_row", json_integer((json_int_t)l->count));
+            set(&bad, o, "ejections", json_integer((json_int_t)l->total));
+            set(&bad, o, "until", real((double)l->until_ns / 1e9, 1e6));
+        }
+        break;
+    default: /* the edge kinds */
+        report_edge_name(sc, l->index, buf, sizeof(buf));
+        set(&bad, o, "edge", json_string(buf));
+        set(&bad, o, "instance", instance_json(l->instance));
+        switch (l->kind) {
+        case SIM_LOG_TRANSITION:
+            transition_fields(&bad, o, l);
+            break;
+        case SIM_LOG_BUDGET_EXHAUSTED:
+            set(&bad, o, "retries_in_window", json_integer((json_int_t)l->count));
+            set(&bad, o, "calls_in_window", json_integer((json_int_t)l->total));
+            break;
+        case SIM_LOG_RETRY:
+            set(&bad, o, "attempt", json_integer((json_int_t)l->count));
+            set(&bad, o, "after", json_string(sim_outcome_name(l->outcome)));
+            set(&bad, o, "at", real((double)l->until_ns / 1e9, 1e6));
+            break;
+        case SIM_LOG_REROUTE:
+            report_edge_name(sc, l->target, buf, sizeof(buf));
+            set(&bad, o, "attempt", json_integer((json_int_t)l->count));
+            set(&bad, o, "after", json_string(sim_outcome_name(l->outcome)));
+            set(&bad, o, "to", json_string(buf));
+            break;
+        default: /* FALLBACK_ACTIVE, FALLBACK */
+            set(&bad, o, "failure", json_string(sim_outcome_name(l->outcome)));
+            set(&bad, o, "answer", json_string(sim_outcome_name(l->result)));
+        }
     }
-    report_edge_name(sc, l->index, buf, sizeof(buf));
-    set(&bad, o, "event", json_string("transition"));
-    set(&bad, o, "edge", json_string(buf));
-    if (l->instance == SIM_NONE)
-        set(&bad, o, "instance", json_null());
-    else
-        set(&bad, o, "instance", json_integer(l->instance));
-    set(&bad, o, "from", json_string(fb_state_name(l->from)));
-    set(&bad, o, "to", json_string(fb_state_name(l->to)));
-    set(&bad, o, "reason", json_string(fb_reason_name(l->reason)));
-    set(&bad, o, "calls", json_integer((json_int_t)l->window.calls));
-    set(&bad, o, "failures", json_integer((json_int_t)l->window.failures));
-    set(&bad, o, "slow", json_integer((json_int_t)l->window.slow));
-    set(&bad, o, "failure_rate", real(l->window.failure_rate, 1e3));
-    set(&bad, o, "slow_rate", real(l->window.slow_rate, 1e3));
-    set(&bad, o, "consecutive_failures",
-                        json_integer(l->window.consecutive_failures));
-    if (l->to == FB_STATE_OPEN)
-        set(&bad, o, "open_until", real((double)l->open_until_ns / 1e9, 1e6));
-    return bad ? (json_decref(o), NULL) : o;
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 bool report_write_events(const report_run *r, const char *dir, report_error *err)

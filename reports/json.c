@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <math.h>
 
+#include "analysis.h"
 #include "report.h"
 
 #define DUMP_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
@@ -125,6 +126,8 @@ static json_t *service_json(builder *b, const report_run *r, uint32_t s)
     put(b, o, "requests", count(k->arrivals));
     outcomes(b, o, k, false);
     put(b, o, "availability", ratio((double)k->outcomes[SIM_OK], (double)k->arrivals));
+    put(b, o, "availability_served",
+        ratio((double)(k->outcomes[SIM_OK] + k->outcomes[SIM_DEGRADED]), (double)k->arrivals));
     put(b, o, "throughput_rps", num((double)k->outcomes[SIM_OK] / ((double)r->duration_ns / 1e9), 3));
     latency(b, o, se);
     put(b, o, "utilization", ratio(busy, (double)sv->replicas * sv->concurrency));
@@ -156,9 +159,24 @@ static json_t *edge_json(builder *b, const report_run *r, uint32_t e)
     put(b, o, "name", json_string(name));
     put(b, o, "from", json_string(r->sc->services[call->from].name));
     put(b, o, "to", json_string(r->sc->services[call->to].name));
-    put(b, o, "calls", count(k->arrivals));
+    if (call->alternate) {
+        report_edge_name(r->sc, call->primary, name, sizeof(name));
+        put(b, o, "alternate_of", json_string(name));
+    } else {
+        put(b, o, "alternate_of", json_null());
+    }
+    put(b, o, "calls", count(k->calls));
+    put(b, o, "calls_ok", count(k->calls_ok));
+    put(b, o, "calls_degraded", count(k->calls_degraded));
+    put(b, o, "calls_failed", count(k->calls_failed));
+    put(b, o, "attempts", count(k->arrivals));
     outcomes(b, o, k, true);
     put(b, o, "success_ratio", ratio((double)k->outcomes[SIM_OK], (double)k->arrivals));
+    put(b, o, "retries", count(k->retries));
+    put(b, o, "retry_amplification", ratio((double)k->arrivals, (double)k->calls));
+    put(b, o, "retries_denied_by_budget", count(k->budget_denied));
+    put(b, o, "rerouted", count(k->rerouted));
+    put(b, o, "fallbacks", count(k->fallbacks));
     latency(b, o, se);
     put(b, o, "breakers", count(r->m->edge_breakers[e]));
     put(b, o, "breaker_opens", count(opens));
@@ -186,7 +204,7 @@ static json_t *entry_json(builder *b, const report_run *r)
 {
     uint32_t entries[64];
     size_t n = report_entries(r->sc, entries, 64);
-    uint64_t requests = 0, ok = 0;
+    uint64_t requests = 0, ok = 0, degraded = 0;
     json_t *o = json_object(), *names = json_array();
 
     for (size_t i = 0; i < n && i < 64; i++) {
@@ -195,11 +213,101 @@ static json_t *entry_json(builder *b, const report_run *r)
         append(b, names, json_string(r->sc->services[entries[i]].name));
         requests += k->arrivals;
         ok += k->outcomes[SIM_OK];
+        degraded += k->outcomes[SIM_DEGRADED];
     }
     put(b, o, "services", names);
     put(b, o, "requests", count(requests));
     put(b, o, "ok", count(ok));
+    put(b, o, "degraded", count(degraded));
     put(b, o, "availability", ratio((double)ok, (double)requests));
+    put(b, o, "availability_served", ratio((double)(ok + degraded), (double)requests));
+    return o;
+}
+
+static json_t *secs_or_null(int64_t ns)
+{
+    return ns < 0 ? json_null() : secs((double)ns);
+}
+
+static json_t *fault_analysis_json(builder *b, const report_run *r,
+                                   const report_fault_analysis *f)
+{
+    const sim_scenario *sc = r->sc;
+    json_t *o = json_object(), *blast = json_array();
+
+    for (uint32_t s = 0; s < sc->n_services; s++)
+        if (f->blast[s])
+            append(b, blast, json_string(sc->services[s].name));
+    put(b, o, "fault", json_string(sc->faults[f->fault].label ? sc->faults[f->fault].label : ""));
+    put(b, o, "target", json_string(sc->services[f->target].name));
+    put(b, o, "start_s", secs((double)f->start_ns));
+    put(b, o, "end_s", secs((double)f->end_ns));
+    put(b, o, "time_to_detect_s", secs_or_null(f->detect_ns));
+    put(b, o, "recovered", json_boolean(f->recover_ns >= 0));
+    put(b, o, "time_to_recover_s", secs_or_null(f->recover_ns));
+    put(b, o, "window_end_s", secs((double)f->window_end_ns));
+    put(b, o, "blast_radius", count(f->blast_radius));
+    put(b, o, "blast", blast);
+    put(b, o, "cascade_depth", count(f->cascade_depth));
+    put(b, o, "contained", json_boolean(f->contained));
+    put(b, o, "wasted_calls", count(f->wasted_calls));
+    put(b, o, "entry_requests", count(f->entry_requests));
+    put(b, o, "entry_failed", count(f->entry_failed));
+    put(b, o, "slo_budget_burned", num(f->budget_burned, 6));
+    return o;
+}
+
+static uint64_t entry_failed(const report_analysis *a)
+{
+    return a->entry_requests - a->entry_ok - a->entry_degraded;
+}
+
+static json_t *analysis_json(builder *b, const report_run *r)
+{
+    const report_analysis *a = r->analysis;
+    json_t *o = json_object(), *faults;
+
+    put(b, o, "entry_failed", count(entry_failed(a)));
+    put(b, o, "availability", num(a->availability, 6));
+    put(b, o, "availability_served", num(a->availability_served, 6));
+    put(b, o, "goodput_rps", num(a->goodput_rps, 3));
+    put(b, o, "retry_amplification", num(a->retry_amplification, 6));
+    put(b, o, "breaker_opens", count(a->breaker_opens));
+    put(b, o, "false_trips", count(a->false_trips));
+    faults = child(b, o, "faults", json_array());
+    for (size_t i = 0; i < a->n_faults; i++)
+        append(b, faults, fault_analysis_json(b, r, &a->faults[i]));
+    return o;
+}
+
+/* The counterfactual's analysis, and what the policies changed. */
+static json_t *counterfactual_json(builder *b, const report_run *r)
+{
+    const report_analysis *a = r->analysis, *x = r->counterfactual->analysis;
+    json_t *o = analysis_json(b, r->counterfactual), *d, *faults;
+
+    put(b, o, "mode", json_string(r->counterfactual_mode ? r->counterfactual_mode : ""));
+    d = child(b, o, "difference", json_object());
+    put(b, d, "requests_saved", json_integer((json_int_t)entry_failed(x) -
+                                             (json_int_t)entry_failed(a)));
+    put(b, d, "availability_gained", num(a->availability - x->availability, 6));
+    put(b, d, "availability_served_gained",
+        num(a->availability_served - x->availability_served, 6));
+    faults = child(b, d, "faults", json_array());
+    for (size_t i = 0; i < a->n_faults && i < x->n_faults; i++) {
+        const report_fault_analysis *f = &a->faults[i], *g = &x->faults[i];
+        json_t *e = json_object();
+
+        put(b, e, "fault", json_string(r->sc->faults[i].label ? r->sc->faults[i].label : ""));
+        put(b, e, "requests_saved",
+            json_integer((json_int_t)g->entry_failed - (json_int_t)f->entry_failed));
+        put(b, e, "blast_radius_avoided",
+            json_integer((json_int_t)g->blast_radius - (json_int_t)f->blast_radius));
+        put(b, e, "recovery_gained_s",
+            f->recover_ns >= 0 && g->recover_ns >= 0 ? secs((double)(g->recover_ns - f->recover_ns))
+                                                     : json_null());
+        append(b, faults, e);
+    }
     return o;
 }
 
@@ -221,6 +329,10 @@ static json_t *report_json(const report_run *r, builder *b)
     put(b, o, "events", count(r->events));
     put(b, o, "log_entries", count(r->m->n_log));
     put(b, root, "entry", entry_json(b, r));
+    if (r->analysis)
+        put(b, root, "analysis", analysis_json(b, r));
+    if (r->analysis && r->counterfactual && r->counterfactual->analysis)
+        put(b, root, "counterfactual", counterfactual_json(b, r));
     a = child(b, root, "services", json_array());
     for (uint32_t s = 0; s < sc->n_services; s++)
         append(b, a, service_json(b, r, s));

@@ -15,14 +15,20 @@ static bool fail(report_error *err, const char *path, int e)
     return false;
 }
 
-bool report_file_open(report_file *rf, const char *dir, const char *name, report_error *err)
+bool report_file_open_path(report_file *rf, const char *path, report_error *err)
 {
+    const char *slash = strrchr(path, '/');
+    int dir_len = slash ? (int)(slash - path) : 0;
+    const char *base = slash ? slash + 1 : path;
     int fd;
 
     memset(rf, 0, sizeof(*rf));
-    if ((size_t)snprintf(rf->path, sizeof(rf->path), "%s/%s", dir, name) >= sizeof(rf->path) ||
-        (size_t)snprintf(rf->tmp, sizeof(rf->tmp), "%s/.%s.XXXXXX", dir, name) >= sizeof(rf->tmp))
-        return fail(err, dir, ENAMETOOLONG);
+    if (!*base)
+        return fail(err, path, EISDIR);
+    if ((size_t)snprintf(rf->path, sizeof(rf->path), "%s", path) >= sizeof(rf->path) ||
+        (size_t)snprintf(rf->tmp, sizeof(rf->tmp), "%.*s%s.%s.XXXXXX", dir_len, path,
+                         slash ? "/" : "", base) >= sizeof(rf->tmp))
+        return fail(err, path, ENAMETOOLONG);
     fd = mkstemp(rf->tmp);
     if (fd < 0)
         return fail(err, rf->path, errno);
@@ -36,6 +42,15 @@ bool report_file_open(report_file *rf, const char *dir, const char *name, report
         return fail(err, rf->path, e);
     }
     return true;
+}
+
+bool report_file_open(report_file *rf, const char *dir, const char *name, report_error *err)
+{
+    char path[4096];
+
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+        return fail(err, dir, ENAMETOOLONG);
+    return report_file_open_path(rf, path, err);
 }
 
 void report_file_abort(report_file *rf)
@@ -65,8 +80,7 @@ bool report_file_commit(report_file *rf, report_error *err)
     return true;
 }
 
-/* mkdir -p */
-static bool make_dir(const char *dir, report_error *err)
+bool report_make_dir(const char *dir, report_error *err)
 {
     char path[4096];
     size_t n = strlen(dir);
@@ -94,7 +108,7 @@ static bool make_dir(const char *dir, report_error *err)
 
 bool report_write_all(const report_run *r, const char *dir, report_error *err)
 {
-    return make_dir(dir, err) && report_write_json(r, dir, err) &&
+    return report_make_dir(dir, err) && report_write_json(r, dir, err) &&
            report_write_series(r, dir, err) && report_write_events(r, dir, err);
 }
 

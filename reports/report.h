@@ -19,12 +19,19 @@
 
 #define REPORT_SCHEMA_VERSION 1
 
+struct report_analysis;
+
 typedef struct report_run {
     const sim_scenario *sc;
     const sim_metrics *m;
     uint64_t seed;
     int64_t duration_ns;
     uint64_t events; /* simulator events processed (0 when unknown) */
+    const struct report_analysis *analysis; /* analysis.h; NULL: not written */
+    /* The same seed played without breakers (or without any policy), for the
+     * comparison; NULL: none. Its own analysis must be set. */
+    const struct report_run *counterfactual;
+    const char *counterfactual_mode; /* "no-breakers" or "no-policies" */
 } report_run;
 
 /* An error message for the caller to print, e.g. "out/report.json: No space left on device". */
@@ -36,6 +43,9 @@ typedef struct report_error {
 bool report_write_json(const report_run *r, const char *dir, report_error *err);
 bool report_write_series(const report_run *r, const char *dir, report_error *err);
 bool report_write_events(const report_run *r, const char *dir, report_error *err);
+
+/* mkdir -p 'dir'; fails when it exists and is not a directory. */
+bool report_make_dir(const char *dir, report_error *err);
 
 /* All three, creating 'dir' (and its parents) first. */
 bool report_write_all(const report_run *r, const char *dir, report_error *err);
@@ -64,6 +74,7 @@ typedef struct report_file {
 } report_file;
 
 bool report_file_open(report_file *rf, const char *dir, const char *name, report_error *err);
+bool report_file_open_path(report_file *rf, const char *path, report_error *err);
 /* Flush, close and rename into place; on any error remove the temporary. */
 bool report_file_commit(report_file *rf, report_error *err);
 void report_file_abort(report_file *rf);

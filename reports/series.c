@@ -25,10 +25,24 @@ static void rows(FILE *f, size_t t, const char *svc, const char *edge, const sim
 {
     bool is_edge = edge[0] != '\0';
 
-    row_u(f, t, svc, edge, is_edge ? "calls" : "requests", k->counts.arrivals);
+    const sim_counts *n = &k->counts;
+
+    if (is_edge) {
+        row_u(f, t, svc, edge, "calls", n->calls);
+        row_u(f, t, svc, edge, "calls_ok", n->calls_ok);
+        row_u(f, t, svc, edge, "calls_degraded", n->calls_degraded);
+        row_u(f, t, svc, edge, "calls_failed", n->calls_failed);
+    }
+    row_u(f, t, svc, edge, is_edge ? "attempts" : "requests", n->arrivals);
     for (int o = 0; o < SIM_N_OUTCOMES; o++)
         if (is_edge || (o != SIM_TIMEOUT && o != SIM_REJECTED))
-            row_u(f, t, svc, edge, sim_outcome_name((sim_outcome)o), k->counts.outcomes[o]);
+            row_u(f, t, svc, edge, sim_outcome_name((sim_outcome)o), n->outcomes[o]);
+    if (is_edge) {
+        row_u(f, t, svc, edge, "retries", n->retries);
+        row_u(f, t, svc, edge, "retries_denied_by_budget", n->budget_denied);
+        row_u(f, t, svc, edge, "rerouted", n->rerouted);
+        row_u(f, t, svc, edge, "fallbacks", n->fallbacks);
+    }
     row_d(f, t, svc, edge, "p50_ms", (double)k->p50_ns / 1e6, 3);
     row_d(f, t, svc, edge, "p90_ms", (double)k->p90_ns / 1e6, 3);
     row_d(f, t, svc, edge, "p99_ms", (double)k->p99_ns / 1e6, 3);

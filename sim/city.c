@@ -6,13 +6,16 @@
  * step is one call or a parallel group, and the job goes on when every call of
  * the step has an outcome. A failed required call fails the job at once.
  *
- * A call is a call_rec shared by the calling job, the called job and the
- * timeout event: it is answered exactly once (the 'done' flag), by whichever
- * comes first, and freed when its last holder lets go ('refs'). A timed-out
- * callee keeps working, as a real server does; its late answer is dropped.
- * Outcomes known when the call is made (breaker rejection, refusal, a full
- * queue) are delivered by an event at the same instant, so a parallel group is
- * always issued whole before any of its answers runs.
+ * A call is a call_rec: the handler's call with its policies (fallback ->
+ * retry -> alternates -> breaker -> bulkhead -> timeout -> transport, see
+ * docs/policies.md). It is sent as legs: one per attempt on the primary edge
+ * or an alternate. A leg has a number ('leg'); the events and the callee job
+ * that can end it carry that number, so only the current leg's first outcome
+ * counts, and a call_rec is freed when its last holder lets go ('refs'). A
+ * timed-out callee keeps working, as a real server does; its late answer is
+ * dropped. Outcomes known when a leg is sent (breaker rejection, refusal, a
+ * full queue or bulkhead) are delivered by an event at the same instant, so a
+ * parallel group is always issued whole before any of its answers runs.
  *
  * Faults are evaluated when they matter (admission, start, call), from the
  * fault's window; only a brownout's end needs an event, to refill workers.
@@ -33,11 +36,14 @@
 enum {
     EV_ARRIVAL,       /* arg: load index */
     EV_SERVICE_DONE,  /* ptr: job */
-    EV_CALL_DONE,     /* ptr: call_rec answered when made */
-    EV_TIMEOUT,       /* ptr: call_rec */
+    EV_LEG_DONE,      /* ptr: call_rec, arg: leg; an outcome known when it was sent */
+    EV_TIMEOUT,       /* ptr: call_rec, arg: leg */
+    EV_SLOT_WAIT,     /* ptr: call_rec, arg: leg; its wait for a bulkhead slot is over */
+    EV_RETRY,         /* ptr: call_rec; its backoff is over */
     EV_QUEUE_TIMEOUT, /* ptr: job, arg: the job's generation */
     EV_FAULT_START,   /* arg: fault index (logged) */
-    EV_FAULT_END      /* arg: fault index (logged; brownouts: refill workers) */
+    EV_FAULT_END,     /* arg: fault index (logged; brownouts: refill workers) */
+    EV_RETURN         /* arg: service, ptr: instance; its ejection is over */
 };
 
 #define SLAB 1024
@@ -46,14 +52,23 @@ struct job;
 
 struct call_rec {
     struct job *parent;
-    uint32_t call;
+    uint32_t call;         /* the handler's call */
+    uint32_t edge;         /* the current leg's edge: 'call' or one of its alternates */
+    uint32_t alt;          /* 0: the primary; k: alternate k - 1 */
+    uint32_t attempt;      /* 1, 2, ... */
+    uint32_t leg;          /* grows per leg */
     uint32_t refs;
-    bool done;
-    sim_outcome outcome;
-    int64_t start_ns;
-    fb_breaker *breaker; /* NULL: no breaker on this call */
+    uint32_t instance;     /* the callee instance the leg reached, or SIM_NONE */
+    bool leg_open;         /* the current leg waits for its outcome */
+    bool slot;             /* it holds a bulkhead slot */
+    bool waiting;          /* it waits for a bulkhead slot */
+    sim_outcome known;     /* EV_LEG_DONE: the outcome to deliver */
+    int64_t start_ns, leg_start_ns;
+    int64_t backoff_ns;    /* the last wait between attempts */
+    fb_breaker *breaker;   /* the leg's breaker; NULL: none */
     fb_permit permit;
     struct call_rec *next_free;
+    struct call_rec *prev_wait, *next_wait; /* the bulkhead's wait queue */
 };
 
 struct job {
@@ -61,7 +76,8 @@ struct job {
     uint32_t gen;            /* grows on every reuse: stale events see it */
     uint32_t step;           /* the next step, relative to the service's first */
     uint32_t pending;        /* calls of the current step without an answer */
-    bool failed;
+    uint32_t from_leg;       /* the leg of 'from' that brought it */
+    bool failed, degraded;
     bool queued;
     int64_t arrived_ns, started_ns;
     struct call_rec *from;   /* the call that brought it; NULL at the entry */
@@ -72,6 +88,26 @@ struct instance {
     uint32_t busy;
     uint32_t queued;
     struct job *head, *tail;
+    uint32_t failures;       /* answers that failed in a row (outlier ejection) */
+    uint32_t ejections;
+    bool ejected;
+};
+
+/* One caller instance's bulkhead on one edge. */
+struct bulkhead {
+    uint32_t in_use;
+    struct call_rec *head, *tail;
+};
+
+/* The retry budget of one edge: calls and retries over a sliding window of
+ * BUDGET_BUCKETS buckets. */
+#define BUDGET_BUCKETS 10
+struct budget {
+    int64_t bucket_ns;
+    int64_t cur;             /* the bucket 'now' is in */
+    uint32_t calls[BUDGET_BUCKETS], retries[BUDGET_BUCKETS];
+    uint64_t n_calls, n_retries;
+    int64_t logged_ns;       /* the last refusal logged; INT64_MIN: none */
 };
 
 struct service_rt {
@@ -80,6 +116,7 @@ struct service_rt {
     uint32_t *faults;         /* faults on the service or one of its instances */
     uint32_t n_faults;
     uint32_t busy, inside;    /* over all instances, for the areas */
+    uint32_t ejected;         /* instances out of the load balancing */
     int64_t area_since_ns;
     double tick_busy0, tick_inside0; /* the areas when the open tick began */
     sim_rng latency, errors, lb, prob;
@@ -95,8 +132,11 @@ struct call_rt {
     fb_breaker **breakers;    /* per caller instance, or one; NULL: none */
     struct breaker_ctx *ctx;  /* one per breaker */
     uint32_t n_breakers;
-    uint32_t outstanding;     /* calls made and not answered yet */
-    sim_rng jitter;
+    uint32_t outstanding;     /* legs sent and not answered yet */
+    struct bulkhead *bulkheads; /* per caller instance; NULL: none */
+    struct budget budget;
+    bool fallback_active;     /* a fallback answered in this tick or the last */
+    sim_rng jitter, retry, fallback;
 };
 
 struct sim_city {
@@ -104,6 +144,8 @@ struct sim_city {
     int64_t end_ns;
     uint64_t seed;
     bool no_breakers;
+    bool no_policies;
+    bool log_calls;
     sim_queue q;
     int64_t now;
     uint64_t events;
@@ -326,7 +368,11 @@ static void tick_close(sim_city *c)
         const struct call_rt *rt = &c->calls[e];
         sim_tick *t = &c->m.edges[e].cur;
 
+
+
         t->inflight = rt->outstanding;
+        if (t->counts.fallbacks == 0)
+            c->calls[e].fallback_active = false;
         for (uint32_t i = 0; i < rt->n_breakers; i++) {
             fb_state st = fb_breaker_state(rt->breakers[i], c->now);
 
@@ -342,18 +388,19 @@ static void tick_close(sim_city *c)
 
 static void job_start(sim_city *c, struct job *j);
 static void job_next_step(sim_city *c, struct job *j);
-static void call_answer(sim_city *c, struct call_rec *r, sim_outcome o);
+static void leg_end(sim_city *c, struct call_rec *r, sim_outcome o);
 
 /* Tell the caller, if any, how the job ended, and free it. */
 static void job_end(sim_city *c, struct job *j, sim_outcome o)
 {
     struct call_rec *from = j->from;
+    uint32_t leg = j->from_leg;
 
     sim_metrics_end(&c->m.services[j->service], o, c->now - j->arrived_ns, false);
     job_free(c, j);
     if (from) {
-        if (!from->done)
-            call_answer(c, from, o);
+        if (from->leg == leg && from->leg_open)
+            leg_end(c, from, o);
         rec_release(c, from);
     }
 }
@@ -404,23 +451,39 @@ static void job_start(sim_city *c, struct job *j)
     schedule(c, c->now + (int64_t)st, EV_SERVICE_DONE, 0, j);
 }
 
+static bool in_rotation(const struct service_rt *rt, uint32_t i)
+{
+    return !rt->inst[i].ejected;
+}
+
+/* One of the instances the load balancer may use: all but the ejected ones
+ * (never all of them: see eject()). */
 static uint32_t pick_instance(sim_city *c, uint32_t s)
 {
     const sim_service *sv = &c->sc->services[s];
     struct service_rt *rt = &c->svc[s];
-    uint32_t best = 0;
+    uint32_t best = UINT32_MAX, k;
 
     switch (sv->lb) {
     case SIM_LB_RANDOM:
-        return (uint32_t)sim_rng_below(&rt->lb, sv->replicas);
+        k = (uint32_t)sim_rng_below(&rt->lb, sv->replicas - rt->ejected);
+        if (rt->ejected == 0)
+            return k;
+        for (best = 0;; best++) /* the k-th instance in rotation */
+            if (in_rotation(rt, best) && k-- == 0)
+                return best;
     case SIM_LB_LEAST_OUTSTANDING:
-        for (uint32_t i = 1; i < sv->replicas; i++)
-            if (rt->inst[i].busy + rt->inst[i].queued < rt->inst[best].busy + rt->inst[best].queued)
+        for (uint32_t i = 0; i < sv->replicas; i++)
+            if (in_rotation(rt, i) &&
+                (best == UINT32_MAX || rt->inst[i].busy + rt->inst[i].queued <
+                                           rt->inst[best].busy + rt->inst[best].queued))
                 best = i;
         return best;
     default:
-        best = rt->rr;
-        rt->rr = (rt->rr + 1) % sv->replicas;
+        do {
+            best = rt->rr;
+            rt->rr = (rt->rr + 1) % sv->replicas;
+        } while (!in_rotation(rt, best));
         return best;
     }
 }
@@ -436,6 +499,8 @@ static sim_outcome job_arrive(sim_city *c, uint32_t s, struct call_rec *from)
     struct effects e = effects_at(c, s, i, false);
     struct job *j;
 
+    if (from)
+        from->instance = i;
     sim_metrics_arrival(&c->m.services[s]);
     if (e.crash) {
         sim_metrics_end(&c->m.services[s], SIM_REFUSED, 0, false);
@@ -456,8 +521,10 @@ static sim_outcome job_arrive(sim_city *c, uint32_t s, struct call_rec *from)
     j->instance = i;
     j->arrived_ns = c->now;
     j->from = from;
-    if (from)
+    if (from) {
         from->refs++;
+        j->from_leg = from->leg;
+    }
     area(c, s, 0, 1);
     if (in->busy < (uint32_t)floor(sv->concurrency * e.capacity)) {
         job_start(c, j);
@@ -499,25 +566,243 @@ static void queue_timeout(sim_city *c, struct job *j, uint32_t gen)
 
 /* ---- calls --------------------------------------------------------------- */
 
-static fb_outcome breaker_outcome(sim_outcome o)
+static void leg_start(sim_city *c, struct call_rec *r, uint32_t alt);
+
+static void log_call(sim_city *c, const struct call_rec *r, sim_log_kind kind, sim_outcome o,
+                     sim_outcome result, uint64_t count, int64_t until_ns, uint32_t target)
 {
-    return o == SIM_OK ? FB_SUCCESS : FB_FAILURE;
+    sim_log_entry e = { .kind = kind, .index = r->call, .instance = r->parent->instance,
+                        .at_ns = c->now, .until_ns = until_ns, .count = count,
+                        .outcome = o, .result = result, .target = target };
+
+    sim_metrics_log(&c->m, &e);
 }
 
-/* The call has its outcome: count it, tell the breaker, move the caller on. */
-static void call_answer(sim_city *c, struct call_rec *r, sim_outcome o)
+static fb_breaker *breaker_for(sim_city *c, const struct job *j, uint32_t edge)
+{
+    const struct call_rt *rt = &c->calls[edge];
+
+    if (!rt->breakers)
+        return NULL;
+    return rt->breakers[rt->n_breakers == 1 ? 0 : j->instance];
+}
+
+/* An outcome known as the leg is sent: delivered by an event at this instant. */
+static void leg_known(sim_city *c, struct call_rec *r, sim_outcome o)
+{
+    r->known = o;
+    r->refs++;
+    schedule(c, c->now, EV_LEG_DONE, r->leg, r);
+}
+
+/* Timeout and transport: the leg leaves the caller. */
+static void leg_send(sim_city *c, struct call_rec *r)
+{
+    const sim_call *cl = &c->sc->calls[r->edge];
+    sim_outcome o = SIM_OK;
+
+    if (!partitioned(c, cl)) /* a partition drops it: only the timeout ends it */
+        o = job_arrive(c, cl->to, r);
+    if (o != SIM_OK) {
+        leg_known(c, r, o);
+        return;
+    }
+    if (cl->timeout_ns > 0) {
+        r->refs++;
+        schedule(c, c->now + cl->timeout_ns, EV_TIMEOUT, r->leg, r);
+    }
+}
+
+static struct bulkhead *bulkhead_of(sim_city *c, const struct call_rec *r)
+{
+    return &c->calls[r->call].bulkheads[r->parent->instance];
+}
+
+static void slot_wait_remove(struct bulkhead *b, struct call_rec *r)
+{
+    if (r->prev_wait)
+        r->prev_wait->next_wait = r->next_wait;
+    else
+        b->head = r->next_wait;
+    if (r->next_wait)
+        r->next_wait->prev_wait = r->prev_wait;
+    else
+        b->tail = r->prev_wait;
+    r->prev_wait = r->next_wait = NULL;
+    r->waiting = false;
+}
+
+/* Give the leg's bulkhead slot to the first waiter, or back. */
+static void slot_release(sim_city *c, struct call_rec *r)
+{
+    struct bulkhead *b = bulkhead_of(c, r);
+    struct call_rec *w = b->head;
+
+    r->slot = false;
+    if (!w) {
+        b->in_use--;
+        return;
+    }
+    slot_wait_remove(b, w);
+    w->slot = true;
+    leg_send(c, w);
+}
+
+/* One leg: the primary edge (alt 0) or alternate alt - 1, through its breaker,
+ * the bulkhead (the handler's call only) and the timeout. */
+static void leg_start(sim_city *c, struct call_rec *r, uint32_t alt)
+{
+    const sim_call *pc = &c->sc->calls[r->call];
+    uint32_t e = alt == 0 ? r->call : pc->first_alt + alt - 1;
+
+    r->alt = alt;
+    r->edge = e;
+    r->leg++;
+    r->leg_open = true;
+    r->leg_start_ns = c->now;
+    r->instance = SIM_NONE;
+    c->calls[e].outstanding++;
+    sim_metrics_arrival(&c->m.edges[e]);
+    r->breaker = breaker_for(c, r->parent, e);
+    if (r->breaker && !fb_breaker_acquire(r->breaker, c->now, &r->permit)) {
+        leg_known(c, r, SIM_REJECTED);
+        return;
+    }
+    if (alt == 0 && pc->bulkhead.max_concurrent > 0 && !c->no_policies) {
+        struct bulkhead *b = bulkhead_of(c, r);
+
+        if (b->in_use >= pc->bulkhead.max_concurrent) {
+            if (pc->bulkhead.max_wait_ns <= 0) {
+                leg_known(c, r, SIM_SHED);
+                return;
+            }
+            r->waiting = true;
+            r->prev_wait = b->tail;
+            r->next_wait = NULL;
+            if (b->tail)
+                b->tail->next_wait = r;
+            else
+                b->head = r;
+            b->tail = r;
+            r->refs++;
+            schedule(c, c->now + pc->bulkhead.max_wait_ns, EV_SLOT_WAIT, r->leg, r);
+            return;
+        }
+        b->in_use++;
+        r->slot = true;
+    }
+    leg_send(c, r);
+}
+
+/* ---- the retry budget ---- */
+
+static void budget_advance(struct budget *b, int64_t now)
+{
+    int64_t idx = now / b->bucket_ns;
+
+    if (idx - b->cur >= BUDGET_BUCKETS) {
+        memset(b->calls, 0, sizeof(b->calls));
+        memset(b->retries, 0, sizeof(b->retries));
+        b->n_calls = b->n_retries = 0;
+        b->cur = idx;
+    }
+    while (b->cur < idx) {
+        size_t k = (size_t)(++b->cur % BUDGET_BUCKETS);
+
+        b->n_calls -= b->calls[k];
+        b->n_retries -= b->retries[k];
+        b->calls[k] = b->retries[k] = 0;
+    }
+}
+
+/* May the call retry now? Counts the retry when it may. */
+static bool budget_allows(sim_city *c, struct call_rec *r)
+{
+    const sim_retry *rt = &c->sc->calls[r->call].retry;
+    struct budget *b = &c->calls[r->call].budget;
+    double window_s = (double)rt->budget_window_ns / 1e9;
+    double allowed;
+
+    budget_advance(b, c->now);
+    allowed = fmax(rt->budget_ratio * (double)b->n_calls, rt->budget_min_per_s * window_s);
+    if ((double)b->n_retries < allowed) {
+        b->retries[b->cur % BUDGET_BUCKETS]++;
+        b->n_retries++;
+        return true;
+    }
+    c->m.edges[r->call].cur.counts.budget_denied++;
+    /* Refusals come in runs: one line per window at most. */
+    if (b->logged_ns == INT64_MIN || c->now - b->logged_ns >= rt->budget_window_ns) {
+        sim_log_entry e = { .kind = SIM_LOG_BUDGET_EXHAUSTED, .index = r->call,
+                            .instance = r->parent->instance, .at_ns = c->now,
+                            .count = b->n_retries, .total = b->n_calls };
+
+        sim_metrics_log(&c->m, &e);
+        b->logged_ns = c->now;
+    }
+    return false;
+}
+
+/* The wait before retry n (n = 1 for the first retry). */
+static int64_t backoff(sim_city *c, struct call_rec *r, uint32_t n)
+{
+    const sim_retry *rt = &c->sc->calls[r->call].retry;
+    double base = (double)rt->base_ns, cap = (double)rt->max_ns, w;
+
+    switch (rt->backoff) {
+    case SIM_BACKOFF_CONSTANT:
+        w = base;
+        break;
+    case SIM_BACKOFF_DECORRELATED: {
+        double prev = r->backoff_ns > 0 ? (double)r->backoff_ns : base;
+
+        w = base + sim_rng_double(&c->calls[r->call].retry) * (3 * prev - base);
+        break;
+    }
+    default:
+        w = base * pow(rt->multiplier, (double)(n - 1));
+    }
+    w = fmin(w, cap);
+    r->backoff_ns = (int64_t)w;
+    return r->backoff_ns;
+}
+
+static uint32_t retry_bit(sim_outcome o)
+{
+    switch (o) {
+    case SIM_ERROR:
+        return SIM_RETRY_ON_ERROR;
+    case SIM_TIMEOUT:
+        return SIM_RETRY_ON_TIMEOUT;
+    case SIM_REFUSED:
+        return SIM_RETRY_ON_REFUSED;
+    case SIM_SHED:
+        return SIM_RETRY_ON_SHED;
+    case SIM_REJECTED:
+        return SIM_RETRY_ON_REJECTED;
+    default:
+        return 0;
+    }
+}
+
+/* ---- the end of a call ---- */
+
+/* The call has its final outcome: count it, move the caller on. */
+static void call_finish(sim_city *c, struct call_rec *r, sim_outcome o)
 {
     const sim_call *call = &c->sc->calls[r->call];
+    sim_counts *k = &c->m.edges[r->call].cur.counts;
     struct job *p = r->parent;
 
-    r->done = true;
-    r->outcome = o;
-    c->calls[r->call].outstanding--;
-    sim_metrics_end(&c->m.edges[r->call], o, c->now - r->start_ns, true);
-    if (r->breaker && o != SIM_REJECTED)
-        fb_breaker_record(r->breaker, &r->permit, breaker_outcome(o), c->now - r->start_ns,
-                          c->now);
-    if (o != SIM_OK && !call->optional)
+    if (o == SIM_OK)
+        k->calls_ok++;
+    else if (o == SIM_DEGRADED)
+        k->calls_degraded++;
+    else
+        k->calls_failed++;
+    if (o == SIM_DEGRADED)
+        p->degraded = true;
+    else if (o != SIM_OK && !call->optional)
         p->failed = true;
     if (--p->pending == 0) {
         if (p->failed)
@@ -527,21 +812,84 @@ static void call_answer(sim_city *c, struct call_rec *r, sim_outcome o)
     }
 }
 
-static fb_breaker *breaker_for(sim_city *c, const struct job *j, uint32_t call)
+/* Every attempt failed: the fallback, if any, has the last word. */
+static void call_fail(sim_city *c, struct call_rec *r, sim_outcome o)
 {
-    const struct call_rt *rt = &c->calls[call];
+    const sim_fallback *fb = &c->sc->calls[r->call].fallback;
+    struct call_rt *rt = &c->calls[r->call];
+    sim_outcome result = o;
 
-    if (!rt->breakers)
-        return NULL;
-    return rt->breakers[rt->n_breakers == 1 ? 0 : j->instance];
+    if (fb->kind == SIM_FALLBACK_NONE || c->no_policies) {
+        call_finish(c, r, o);
+        return;
+    }
+    if (fb->kind == SIM_FALLBACK_DEFAULT ||
+        (fb->kind == SIM_FALLBACK_CACHE && sim_rng_double(&rt->fallback) < fb->hit))
+        result = SIM_DEGRADED;
+    c->m.edges[r->call].cur.counts.fallbacks++;
+    if (!rt->fallback_active) {
+        log_call(c, r, SIM_LOG_FALLBACK_ACTIVE, o, result, 0, 0, 0);
+        rt->fallback_active = true;
+    }
+    if (c->log_calls)
+        log_call(c, r, SIM_LOG_FALLBACK, o, result, 0, 0, 0);
+    call_finish(c, r, result);
 }
 
-/* Make one call of job 'j'. */
-static void call_issue(sim_city *c, struct job *j, uint32_t call)
+static fb_outcome breaker_outcome(sim_outcome o)
+{
+    return o == SIM_OK || o == SIM_DEGRADED ? FB_SUCCESS : FB_FAILURE;
+}
+
+static void eject_note(sim_city *c, uint32_t s, uint32_t i, sim_outcome o);
+
+/* The leg has its outcome: count it, tell its breaker, the bulkhead and the
+ * outlier detector; then the next alternate, a retry, or the end. */
+static void leg_end(sim_city *c, struct call_rec *r, sim_outcome o)
+{
+    const sim_call *pc = &c->sc->calls[r->call];
+    bool sent = r->instance != SIM_NONE || (o != SIM_REJECTED && o != SIM_SHED);
+
+    r->leg_open = false;
+    c->calls[r->edge].outstanding--;
+    sim_metrics_end(&c->m.edges[r->edge], o, c->now - r->leg_start_ns, true);
+    if (r->breaker && o != SIM_REJECTED)
+        /* A shed by our own bulkhead says nothing about the dependency. */
+        fb_breaker_record(r->breaker, &r->permit, sent ? breaker_outcome(o) : FB_IGNORED,
+                          c->now - r->leg_start_ns, c->now);
+    if (r->slot)
+        slot_release(c, r);
+    if (r->instance != SIM_NONE)
+        eject_note(c, c->sc->calls[r->edge].to, r->instance, o);
+    if (o == SIM_OK || o == SIM_DEGRADED) {
+        call_finish(c, r, o);
+        return;
+    }
+    if (r->alt < pc->n_alts && !c->no_policies) {
+        c->m.edges[r->call].cur.counts.rerouted++;
+        if (c->log_calls)
+            log_call(c, r, SIM_LOG_REROUTE, o, o, r->attempt, 0, pc->first_alt + r->alt);
+        leg_start(c, r, r->alt + 1);
+        return;
+    }
+    if (r->attempt < pc->retry.max_attempts && !c->no_policies && (pc->retry.on & retry_bit(o)) &&
+        (!pc->retry.budget || budget_allows(c, r))) {
+        int64_t at = c->now + backoff(c, r, r->attempt);
+
+        if (c->log_calls)
+            log_call(c, r, SIM_LOG_RETRY, o, o, r->attempt + 1, at, 0);
+        r->refs++;
+        schedule(c, at, EV_RETRY, 0, r);
+        return;
+    }
+    call_fail(c, r, o);
+}
+
+/* Make call 'call' of job 'j'. */
+static void call_begin(sim_city *c, struct job *j, uint32_t call)
 {
     const sim_call *cl = &c->sc->calls[call];
     struct call_rec *r = rec_new(c);
-    sim_outcome now_known;
 
     if (!r) {
         c->overflow = true;
@@ -549,32 +897,74 @@ static void call_issue(sim_city *c, struct job *j, uint32_t call)
     }
     r->parent = j;
     r->call = call;
+    r->attempt = 1;
     r->start_ns = c->now;
-    r->refs = 0;
-    r->breaker = breaker_for(c, j, call);
+    r->refs = 1; /* this function's, until it returns */
     j->pending++;
-    c->calls[call].outstanding++;
-    sim_metrics_arrival(&c->m.edges[call]);
-    if (r->breaker && !fb_breaker_acquire(r->breaker, c->now, &r->permit)) {
-        now_known = SIM_REJECTED;
-    } else if (partitioned(c, cl)) {
-        now_known = SIM_OK; /* dropped on the way: only the timeout ends it */
-    } else {
-        now_known = job_arrive(c, cl->to, r);
+    c->m.edges[call].cur.counts.calls++;
+    if (cl->retry.budget) {
+        struct budget *b = &c->calls[call].budget;
+
+        budget_advance(b, c->now);
+        b->calls[b->cur % BUDGET_BUCKETS]++;
+        b->n_calls++;
     }
-    if (now_known != SIM_OK) {
-        r->refs++;
-        r->done = true; /* decided; the answer runs as an event at this instant */
-        r->outcome = now_known;
-        schedule(c, c->now, EV_CALL_DONE, 0, r);
+    leg_start(c, r, 0);
+    rec_release(c, r);
+}
+
+/* ---- outlier ejection ---- */
+
+static void eject_note(sim_city *c, uint32_t s, uint32_t i, sim_outcome o)
+{
+    const sim_service *sv = &c->sc->services[s];
+    const sim_ejection *ej = &sv->ejection;
+    struct service_rt *rt = &c->svc[s];
+    struct instance *in = &rt->inst[i];
+    uint32_t max_out;
+    int64_t len;
+
+    if (ej->consecutive == 0 || c->no_policies)
+        return;
+    if (o == SIM_OK || o == SIM_DEGRADED) {
+        in->failures = 0;
         return;
     }
-    if (cl->timeout_ns > 0) {
-        r->refs++;
-        schedule(c, c->now + cl->timeout_ns, EV_TIMEOUT, 0, r);
+    if (++in->failures < ej->consecutive || in->ejected)
+        return;
+    max_out = (uint32_t)floor(ej->max_percent / 100 * sv->replicas);
+    if (max_out < 1)
+        max_out = 1;
+    if (max_out > sv->replicas - 1)
+        max_out = sv->replicas - 1; /* never all of them */
+    if (rt->ejected >= max_out)
+        return;
+    in->ejected = true;
+    in->ejections++;
+    rt->ejected++;
+    len = (double)ej->base_ns * in->ejections >= (double)ej->max_ns
+              ? ej->max_ns
+              : ej->base_ns * (int64_t)in->ejections;
+    {
+        sim_log_entry e = { .kind = SIM_LOG_EJECT, .index = s, .instance = i, .at_ns = c->now,
+                            .until_ns = c->now + len, .count = in->failures,
+                            .total = in->ejections };
+
+        sim_metrics_log(&c->m, &e);
     }
-    if (r->refs == 0) /* hung or partitioned without a timeout: waits for ever */
-        r->refs = 1;
+    in->failures = 0;
+    schedule(c, c->now + len, EV_RETURN, s, in);
+}
+
+static void eject_end(sim_city *c, uint32_t s, struct instance *in)
+{
+    struct service_rt *rt = &c->svc[s];
+    sim_log_entry e = { .kind = SIM_LOG_RETURN, .index = s,
+                        .instance = (uint32_t)(in - rt->inst), .at_ns = c->now };
+
+    in->ejected = false;
+    rt->ejected--;
+    sim_metrics_log(&c->m, &e);
 }
 
 /* Run the job's next step, or finish it when none is left. */
@@ -590,7 +980,7 @@ static void job_next_step(sim_city *c, struct job *j)
             uint32_t call = st->first_call + k;
 
             if (sim_rng_double(&c->svc[j->service].prob) < c->sc->calls[call].probability)
-                call_issue(c, j, call);
+                call_begin(c, j, call);
         }
         if (--j->pending > 0)
             return; /* answers move it on */
@@ -604,7 +994,7 @@ static void job_next_step(sim_city *c, struct job *j)
         if (p > 0 && sim_rng_double(&c->svc[j->service].errors) < p)
             j->failed = true;
     }
-    job_finish(c, j, j->failed ? SIM_ERROR : SIM_OK);
+    job_finish(c, j, j->failed ? SIM_ERROR : j->degraded ? SIM_DEGRADED : SIM_OK);
 }
 
 /* ---- load ---------------------------------------------------------------- */
@@ -655,17 +1045,35 @@ static void dispatch(sim_city *c, const sim_event *ev)
     case EV_SERVICE_DONE:
         job_next_step(c, ev->ptr);
         break;
-    case EV_CALL_DONE:
+    case EV_LEG_DONE:
         r = ev->ptr;
-        r->done = false; /* decided at the call; answered now */
-        call_answer(c, r, r->outcome);
+        if (r->leg == ev->arg && r->leg_open)
+            leg_end(c, r, r->known);
         rec_release(c, r);
         break;
     case EV_TIMEOUT:
         r = ev->ptr;
-        if (!r->done)
-            call_answer(c, r, SIM_TIMEOUT);
+        if (r->leg == ev->arg && r->leg_open && !r->waiting)
+            leg_end(c, r, SIM_TIMEOUT);
         rec_release(c, r);
+        break;
+    case EV_SLOT_WAIT:
+        r = ev->ptr;
+        if (r->leg == ev->arg && r->waiting) {
+            slot_wait_remove(bulkhead_of(c, r), r);
+            leg_end(c, r, SIM_SHED);
+        }
+        rec_release(c, r);
+        break;
+    case EV_RETRY:
+        r = ev->ptr;
+        r->attempt++;
+        c->m.edges[r->call].cur.counts.retries++;
+        leg_start(c, r, 0);
+        rec_release(c, r);
+        break;
+    case EV_RETURN:
+        eject_end(c, ev->arg, ev->ptr);
         break;
     case EV_QUEUE_TIMEOUT:
         queue_timeout(c, ev->ptr, ev->arg);
@@ -742,7 +1150,7 @@ static void on_breaker_event(const fb_event *ev, void *ctx)
     sim_city *c = b->c;
     sim_log_entry e = { .kind = SIM_LOG_TRANSITION, .index = b->call, .instance = b->instance,
                         .at_ns = ev->at_ns, .from = ev->from, .to = ev->to,
-                        .reason = ev->reason, .open_until_ns = ev->open_until_ns,
+                        .reason = ev->reason, .until_ns = ev->open_until_ns,
                         .window = ev->window };
 
     if (ev->kind != FB_EVENT_TRANSITION)
@@ -752,7 +1160,8 @@ static void on_breaker_event(const fb_event *ev, void *ctx)
     sim_metrics_log(&c->m, &e);
 }
 
-static bool breakers_new(sim_city *c, uint32_t k)
+/* The edge's breakers, bulkheads, budget and random streams. */
+static bool edge_new(sim_city *c, uint32_t k)
 {
     const sim_call *call = &c->sc->calls[k];
     struct call_rt *rt = &c->calls[k];
@@ -760,10 +1169,22 @@ static bool breakers_new(sim_city *c, uint32_t k)
     char name[160];
     fb_config cfg;
 
-    if (call->profile == SIM_NONE || c->no_breakers)
-        return true;
     snprintf(name, sizeof(name), "%s->%s#%u", from->name, c->sc->services[call->to].name, k);
     sim_rng_init(&rt->jitter, c->seed, name);
+    snprintf(name, sizeof(name), "%s->%s#%u/retry", from->name, c->sc->services[call->to].name, k);
+    sim_rng_init(&rt->retry, c->seed, name);
+    snprintf(name, sizeof(name), "%s->%s#%u/fallback", from->name,
+             c->sc->services[call->to].name, k);
+    sim_rng_init(&rt->fallback, c->seed, name);
+    if (call->bulkhead.max_concurrent > 0 &&
+        !(rt->bulkheads = calloc(from->replicas, sizeof(*rt->bulkheads))))
+        return false;
+    rt->budget.bucket_ns = call->retry.budget_window_ns / BUDGET_BUCKETS;
+    rt->budget.logged_ns = INT64_MIN;
+    if (rt->budget.bucket_ns <= 0)
+        rt->budget.bucket_ns = 1;
+    if (call->profile == SIM_NONE || c->no_breakers)
+        return true;
     cfg = c->sc->profiles[call->profile].cfg;
     cfg.synchronized = false;
     cfg.random = jitter_draw;
@@ -792,6 +1213,7 @@ static bool services_new(sim_city *c)
         const sim_service *sv = &c->sc->services[s];
         struct service_rt *rt = &c->svc[s];
 
+        c->m.services[s].slo_ns = sv->slo.p99_ns;
         rt->inst = calloc(sv->replicas, sizeof(*rt->inst));
         rt->faults = calloc(c->sc->n_faults + 1, sizeof(*rt->faults));
         if (!rt->inst || !rt->faults)
@@ -821,7 +1243,9 @@ sim_city *sim_city_new(const sim_scenario *sc, const sim_run_options *opts)
     c->sc = sc;
     c->seed = opts && opts->seed_set ? opts->seed : sc->seed;
     c->end_ns = opts && opts->duration_ns > 0 ? opts->duration_ns : sc->duration_ns;
-    c->no_breakers = opts && opts->no_breakers;
+    c->no_policies = opts && opts->no_policies;
+    c->no_breakers = (opts && opts->no_breakers) || c->no_policies;
+    c->log_calls = opts && opts->log_calls;
     sim_queue_init(&c->q, 0);
     c->svc = calloc(sc->n_services, sizeof(*c->svc));
     c->calls = calloc(sc->n_calls + 1, sizeof(*c->calls));
@@ -834,7 +1258,7 @@ sim_city *sim_city_new(const sim_scenario *sc, const sim_run_options *opts)
         !services_new(c))
         goto fail;
     for (uint32_t k = 0; k < sc->n_calls; k++)
-        if (!breakers_new(c, k))
+        if (!edge_new(c, k))
             goto fail;
     for (uint32_t l = 0; l < sc->n_loads; l++) {
         snprintf(name, sizeof(name), "load/%u", l);
@@ -863,6 +1287,7 @@ void sim_city_free(sim_city *c)
             fb_breaker_free(c->calls[k].breakers[i]);
         free(c->calls[k].breakers);
         free(c->calls[k].ctx);
+        free(c->calls[k].bulkheads);
     }
     for (size_t i = 0; i < c->n_slabs; i++)
         free(c->slabs[i]);

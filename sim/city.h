@@ -34,7 +34,10 @@ typedef struct sim_run_options {
     uint64_t seed;        /* used instead of the scenario's when seed_set */
     bool seed_set;
     int64_t duration_ns;  /* used instead of the scenario's when > 0 */
-    bool no_breakers;     /* every breaker DISABLED (the counterfactual) */
+    bool no_breakers;     /* no breaker anywhere (the counterfactual) */
+    bool no_policies;     /* no breaker, retry, bulkhead, fallback, alternate or
+                             outlier ejection anywhere: bare calls with timeouts */
+    bool log_calls;       /* log every retry, reroute and fallback, not only episodes */
 } sim_run_options;
 
 /* Build the city; NULL on allocation failure. 'sc' is borrowed and must

@@ -6,7 +6,8 @@
 
 const char *sim_outcome_name(sim_outcome o)
 {
-    static const char *const names[] = { "ok", "error", "timeout", "rejected", "refused", "shed" };
+    static const char *const names[] = { "ok",       "degraded", "error", "timeout",
+                                         "rejected", "refused",  "shed" };
 
     return (unsigned)o < SIM_N_OUTCOMES ? names[o] : "unknown";
 }
@@ -85,8 +86,9 @@ void sim_metrics_end(sim_series *s, sim_outcome o, int64_t latency_ns, bool is_e
     sim_counts *k = &s->cur.counts;
 
     k->outcomes[o]++;
-    if (o == SIM_OK || o == SIM_ERROR) {
+    if (o == SIM_OK || o == SIM_DEGRADED || o == SIM_ERROR) {
         k->answered++;
+        k->good += o == SIM_OK && latency_ns <= s->slo_ns;
         k->latency_sum_ns += (double)latency_ns;
         sim_hist_add(&s->tick_latency, latency_ns);
     } else if (o == SIM_TIMEOUT && is_edge) {
@@ -101,6 +103,15 @@ static void counts_add(sim_counts *into, const sim_counts *from)
         into->outcomes[o] += from->outcomes[o];
     into->latency_sum_ns += from->latency_sum_ns;
     into->answered += from->answered;
+    into->good += from->good;
+    into->calls += from->calls;
+    into->calls_ok += from->calls_ok;
+    into->calls_degraded += from->calls_degraded;
+    into->calls_failed += from->calls_failed;
+    into->retries += from->retries;
+    into->budget_denied += from->budget_denied;
+    into->rerouted += from->rerouted;
+    into->fallbacks += from->fallbacks;
 }
 
 static void series_close(sim_series *s, size_t k)

@@ -26,6 +26,7 @@
 /* How a request at a service, or a call on an edge, ended. */
 typedef enum sim_outcome {
     SIM_OK,       /* answered successfully */
+    SIM_DEGRADED, /* answered by a fallback (here or downstream): neither ok nor error */
     SIM_ERROR,    /* answered with an error (its own or a dependency's) */
     SIM_TIMEOUT,  /* the caller stopped waiting (edges only) */
     SIM_REJECTED, /* the caller's breaker refused it (edges only) */
@@ -34,18 +35,27 @@ typedef enum sim_outcome {
     SIM_N_OUTCOMES
 } sim_outcome;
 
-/* "ok", "error", "timeout", "rejected", "refused", "shed". */
+/* "ok", "degraded", "error", "timeout", "rejected", "refused", "shed". */
 const char *sim_outcome_name(sim_outcome o);
 
 typedef struct sim_counts {
-    uint64_t arrivals;                /* requests (services) or calls (edges) */
-    uint64_t outcomes[SIM_N_OUTCOMES];
-    double latency_sum_ns;            /* over answered requests (OK or ERROR) */
+    uint64_t arrivals;                /* services: requests; edges: attempts sent */
+    uint64_t outcomes[SIM_N_OUTCOMES]; /* how those ended */
+    double latency_sum_ns;            /* over answered ones (OK, DEGRADED, ERROR) */
     uint64_t answered;
+    uint64_t good;                    /* OK within the series' slo_ns (goodput) */
+    /* Edges only. 'calls' are the handler's calls on the edge (an alternate
+     * edge has none: its attempts belong to the primary's calls); each ends
+     * once, after retries, alternates and fallback, as ok, degraded or failed. */
+    uint64_t calls, calls_ok, calls_degraded, calls_failed;
+    uint64_t retries;       /* attempts that were retries */
+    uint64_t budget_denied; /* retries the retry budget refused */
+    uint64_t rerouted;      /* attempts moved on to an alternate */
+    uint64_t fallbacks;     /* fallbacks applied, answered or not */
 } sim_counts;
 
 /* One tick of one series. Latency quantiles cover what the requester waited
- * for: answered requests (OK, ERROR) and, on edges, timeouts (the wait was
+ * for: answered requests (OK, DEGRADED, ERROR) and, on edges, timeouts (the wait was
  * the timeout). They are 0 in a tick with none. */
 typedef struct sim_tick {
     sim_counts counts;
@@ -65,25 +75,47 @@ typedef struct sim_series {
     sim_counts total;  /* the whole run */
     sim_hist latency;  /* the whole run, closed ticks merged */
     sim_hist tick_latency; /* the open tick */
+    int64_t slo_ns;    /* OK answers this fast count as 'good'; 0: none do */
 } sim_series;
 
 typedef enum sim_log_kind {
-    SIM_LOG_FAULT_START, /* index: the fault */
-    SIM_LOG_FAULT_END,   /* index: the fault */
-    SIM_LOG_TRANSITION   /* index: the call edge; a breaker changed state */
+    SIM_LOG_FAULT_START,     /* index: the fault */
+    SIM_LOG_FAULT_END,       /* index: the fault */
+    SIM_LOG_TRANSITION,      /* index: the edge; a breaker changed state */
+    SIM_LOG_EJECT,           /* index: the service; 'instance' left the load balancing
+                                until 'until_ns' after 'count' failures in a row,
+                                its 'total'-th ejection */
+    SIM_LOG_RETURN,          /* index: the service; 'instance' is back */
+    SIM_LOG_BUDGET_EXHAUSTED,/* index: the edge; a retry was refused: 'count' retries
+                                against 'total' calls in the budget's window (at most
+                                one line per window while refusals go on) */
+    SIM_LOG_FALLBACK_ACTIVE, /* index: the edge; its fallback started answering
+                                ('outcome': the failure; 'result': what it gave)
+                                after a tick without fallbacks */
+    /* Per call, only with sim_run_options.log_calls: */
+    SIM_LOG_RETRY,           /* index: the edge; attempt 'count' goes at 'until_ns'
+                                after 'outcome' */
+    SIM_LOG_REROUTE,         /* index: the edge; 'outcome' moved the attempt on to
+                                the alternate edge 'target' */
+    SIM_LOG_FALLBACK         /* index: the edge; 'outcome' became 'result' */
 } sim_log_kind;
 
 /* One line of the run's log, in time order (ties in the order they happened). */
 typedef struct sim_log_entry {
     sim_log_kind kind;
     uint32_t index;
-    uint32_t instance;     /* TRANSITION: the caller instance owning the breaker,
-                              or SIM_NONE (UINT32_MAX) for a per-service one */
+    uint32_t instance;      /* TRANSITION: the caller instance owning the breaker,
+                               or SIM_NONE (UINT32_MAX) for a per-service one;
+                               EJECT, RETURN: the callee instance; calls: the
+                               caller instance */
     int64_t at_ns;
-    fb_state from, to;     /* TRANSITION */
-    fb_reason reason;      /* TRANSITION */
-    int64_t open_until_ns; /* TRANSITION into OPEN */
+    fb_state from, to;      /* TRANSITION */
+    fb_reason reason;       /* TRANSITION */
+    int64_t until_ns;       /* TRANSITION into OPEN: the open wait's end; EJECT, RETRY */
     fb_window_stats window; /* TRANSITION: the figures behind it */
+    uint64_t count, total;
+    sim_outcome outcome, result;
+    uint32_t target;
 } sim_log_entry;
 
 typedef struct sim_metrics {

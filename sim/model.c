@@ -20,6 +20,32 @@ const char *const sim_fault_kind_names[] = { "latency",  "errors",    "crash",
                                              "hang",     "brownout",  "slowdown",
                                              "partition", "flapping", NULL };
 
+const sim_expect_metric sim_expect_metrics[] = {
+    { "availability", SIM_EXPECT_RUN, SIM_UNIT_RATIO },
+    { "availability_served", SIM_EXPECT_RUN, SIM_UNIT_RATIO },
+    { "goodput_rps", SIM_EXPECT_RUN, SIM_UNIT_NUMBER },
+    { "retry_amplification", SIM_EXPECT_RUN, SIM_UNIT_NUMBER },
+    { "breaker_opens", SIM_EXPECT_RUN, SIM_UNIT_NUMBER },
+    { "false_trips", SIM_EXPECT_RUN, SIM_UNIT_NUMBER },
+    { "time_to_detect", SIM_EXPECT_FAULT, SIM_UNIT_SECONDS },
+    { "time_to_recover", SIM_EXPECT_FAULT, SIM_UNIT_SECONDS },
+    { "blast_radius", SIM_EXPECT_FAULT, SIM_UNIT_NUMBER },
+    { "cascade_depth", SIM_EXPECT_FAULT, SIM_UNIT_NUMBER },
+    { "contained", SIM_EXPECT_FAULT, SIM_UNIT_BOOL },
+    { "wasted_calls", SIM_EXPECT_FAULT, SIM_UNIT_NUMBER },
+    { "slo_budget_burned", SIM_EXPECT_FAULT, SIM_UNIT_NUMBER },
+    { "p50", SIM_EXPECT_SERVICE, SIM_UNIT_SECONDS },
+    { "p90", SIM_EXPECT_SERVICE, SIM_UNIT_SECONDS },
+    { "p99", SIM_EXPECT_SERVICE, SIM_UNIT_SECONDS },
+    { "p999", SIM_EXPECT_SERVICE, SIM_UNIT_SECONDS },
+    { "availability", SIM_EXPECT_SERVICE, SIM_UNIT_RATIO },
+    { "availability_served", SIM_EXPECT_SERVICE, SIM_UNIT_RATIO },
+    { "retry_amplification", SIM_EXPECT_EDGE, SIM_UNIT_NUMBER },
+    { "success_ratio", SIM_EXPECT_EDGE, SIM_UNIT_RATIO },
+    { "breaker_opens", SIM_EXPECT_EDGE, SIM_UNIT_NUMBER },
+    { NULL, SIM_EXPECT_RUN, SIM_UNIT_NUMBER }
+};
+
 uint32_t sim_scenario_service(const sim_scenario *sc, const char *name)
 {
     if (!sc || !name)
@@ -104,6 +130,9 @@ void sim_scenario_free(sim_scenario *sc)
         free(sc->services[i].name);
     for (size_t i = 0; i < sc->n_faults; i++)
         free(sc->faults[i].label);
+    for (size_t i = 0; i < sc->n_expects; i++)
+        free(sc->expects[i].text);
+    free(sc->expects);
     free(sc->name);
     free(sc->description);
     free(sc->path);

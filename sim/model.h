@@ -35,7 +35,71 @@ typedef struct sim_profile {
     fb_config cfg;
 } sim_profile;
 
-/* One call edge: the caller's handler calls service 'to'. */
+/* ---- policies on a call edge (docs/policies.md) ----------------------------
+ * Outermost first: fallback -> retry -> alternates -> breaker -> bulkhead ->
+ * timeout -> transport. Each is off when zeroed. */
+
+typedef enum sim_backoff {
+    SIM_BACKOFF_EXPONENTIAL,  /* base x multiplier^(retry - 1), capped at max */
+    SIM_BACKOFF_CONSTANT,     /* base */
+    SIM_BACKOFF_DECORRELATED  /* min(max, uniform(base, 3 x the previous wait)) (AWS) */
+} sim_backoff;
+
+/* Which outcomes of an attempt a retry follows (bits). */
+enum {
+    SIM_RETRY_ON_ERROR = 1u << 0,
+    SIM_RETRY_ON_TIMEOUT = 1u << 1,
+    SIM_RETRY_ON_REFUSED = 1u << 2,
+    SIM_RETRY_ON_SHED = 1u << 3,
+    SIM_RETRY_ON_REJECTED = 1u << 4, /* the caller's own breaker said no */
+    SIM_RETRY_ON_DEFAULT = SIM_RETRY_ON_ERROR | SIM_RETRY_ON_TIMEOUT | SIM_RETRY_ON_REFUSED |
+                           SIM_RETRY_ON_SHED
+};
+
+typedef struct sim_retry {
+    uint32_t max_attempts;    /* attempts in all, the first included; 0 or 1: no retry */
+    sim_backoff backoff;
+    int64_t base_ns;          /* 50 ms */
+    double multiplier;        /* 2 */
+    int64_t max_ns;           /* the longest wait between attempts; 1 s */
+    uint32_t on;              /* SIM_RETRY_ON_* bits; SIM_RETRY_ON_DEFAULT */
+    /* The retry budget (Envoy, gRPC): a retry is allowed only while the
+     * edge's retries over the last 'budget_window_ns' stay within
+     * budget_ratio x its calls over the same window, or within
+     * budget_min_per_s x the window in seconds, whichever is larger. */
+    bool budget;              /* false: no budget */
+    double budget_ratio;      /* 0.2 */
+    double budget_min_per_s;  /* 10 */
+    int64_t budget_window_ns; /* 10 s */
+} sim_retry;
+
+/* At most 'max_concurrent' calls in flight from one caller instance on the
+ * edge; a call over it waits up to 'max_wait_ns' for a slot (FIFO), then is
+ * shed. */
+typedef struct sim_bulkhead {
+    uint32_t max_concurrent; /* 0: no bulkhead */
+    int64_t max_wait_ns;     /* 0: shed at once */
+} sim_bulkhead;
+
+typedef enum sim_fallback_kind {
+    SIM_FALLBACK_NONE,    /* the failure goes to the caller */
+    SIM_FALLBACK_FAIL,    /* the same, said explicitly (and logged) */
+    SIM_FALLBACK_CACHE,   /* a stale answer with probability 'hit', else the failure */
+    SIM_FALLBACK_DEFAULT  /* a static answer, always */
+} sim_fallback_kind;
+
+/* Applied when the call has failed after retries and alternates; an answer
+ * from a fallback is degraded: neither success nor failure. */
+typedef struct sim_fallback {
+    sim_fallback_kind kind;
+    double hit; /* CACHE */
+} sim_fallback;
+
+/* One call edge: the caller's handler calls service 'to'. An alternate is an
+ * edge too (with its own breaker and timeout), tried when the primary's
+ * breaker rejects or its attempt fails; alternates follow every handler call
+ * in sim_scenario.calls and are marked 'alternate'. A zeroed sim_call with
+ * from, to and probability set is a plain handler call without policies. */
 typedef struct sim_call {
     uint32_t from;         /* calling service */
     uint32_t to;           /* called service */
@@ -44,6 +108,12 @@ typedef struct sim_call {
     uint32_t profile;      /* breaker profile index, or SIM_NONE: no breaker */
     sim_breaker_scope scope;
     bool optional;         /* false: a failed call fails the request */
+    sim_retry retry;       /* handler calls only */
+    sim_bulkhead bulkhead; /* handler calls only */
+    sim_fallback fallback; /* handler calls only */
+    uint32_t first_alt, n_alts; /* its alternates, in order, in sim_scenario.calls */
+    bool alternate;             /* an alternate of calls[primary], not in any step */
+    uint32_t primary;
 } sim_call;
 
 /* A handler step: one call, or several calls in parallel. */
@@ -58,6 +128,17 @@ typedef struct sim_slo {
     int64_t p99_ns;     /* ... and the tick's p99 latency <= this */
 } sim_slo;
 
+/* Outlier ejection (Envoy): an instance whose answers to callers fail
+ * 'consecutive' times in a row (error, timeout, refused, shed) leaves the
+ * load balancing for base x times ejected, at most 'max_ns'; never more than
+ * max_percent of the instances (and never all) are out at once. */
+typedef struct sim_ejection {
+    uint32_t consecutive; /* 0: off */
+    int64_t base_ns;      /* 30 s */
+    int64_t max_ns;       /* 300 s */
+    double max_percent;   /* 50 */
+} sim_ejection;
+
 typedef struct sim_service {
     char *name;
     uint32_t replicas;         /* instances, >= 1 */
@@ -68,6 +149,7 @@ typedef struct sim_service {
     double error_rate;         /* base probability that the handler fails */
     sim_lb lb;                 /* how callers pick one of its instances */
     sim_slo slo;
+    sim_ejection ejection;
     uint32_t first_step, n_steps; /* into sim_scenario.steps */
 } sim_service;
 
@@ -139,6 +221,45 @@ typedef struct sim_fault {
     char *label;       /* "latency on payment", for reports */
 } sim_fault;
 
+/* ---- expectations (firebreak check; docs/scenario.md "expect") ----------- */
+
+/* What an expectation is about. */
+typedef enum sim_expect_scope {
+    SIM_EXPECT_RUN,     /* the whole run (at the entry) */
+    SIM_EXPECT_FAULT,   /* one fault, or every fault */
+    SIM_EXPECT_SERVICE, /* one service */
+    SIM_EXPECT_EDGE     /* one call edge */
+} sim_expect_scope;
+
+/* How a metric's bounds are written and shown. */
+typedef enum sim_expect_unit {
+    SIM_UNIT_RATIO,   /* a number in [0, 1] */
+    SIM_UNIT_NUMBER,  /* a count or a rate */
+    SIM_UNIT_SECONDS, /* a duration ("20s"), held in seconds */
+    SIM_UNIT_BOOL     /* true / false, held as 1 / 0 */
+} sim_expect_unit;
+
+typedef struct sim_expect_metric {
+    const char *name;
+    sim_expect_scope scope;
+    sim_expect_unit unit;
+} sim_expect_metric;
+
+/* Every metric an expectation may name, NULL-named at the end. A name may
+ * appear once per scope ("availability" of the run, or of a service); the
+ * expectation's keys choose the scope. reports/ computes each (docs/metrics.md). */
+extern const sim_expect_metric sim_expect_metrics[];
+
+typedef struct sim_expect {
+    uint32_t metric;   /* index into sim_expect_metrics */
+    uint32_t fault;    /* SIM_EXPECT_FAULT: the fault, or SIM_NONE for every fault */
+    uint32_t service;  /* SIM_EXPECT_SERVICE */
+    uint32_t edge;     /* SIM_EXPECT_EDGE */
+    bool has_min, has_max;
+    double min, max;   /* inclusive; seconds for durations, 1/0 for booleans */
+    char *text;        /* e.g. "time_to_recover <= 20s for payment slow" */
+} sim_expect;
+
 typedef struct sim_scenario {
     char *name;
     char *description;
@@ -155,6 +276,7 @@ typedef struct sim_scenario {
     sim_load *loads;        size_t n_loads;
     sim_rate_change *rate_changes; size_t n_rate_changes;
     sim_fault *faults;      size_t n_faults;
+    sim_expect *expects;    size_t n_expects;
 } sim_scenario;
 
 /* The index of the service named 'name', or SIM_NONE. */

@@ -12,8 +12,15 @@
  *
  * Order of checks: inside an object, unknown and reserved keys first (in file
  * order), then missing required keys, then each value in the order the format
- * lists them. Across the file: the top-level keys, profiles, service names,
- * service bodies (a call needs every name), call cycles, load, faults.
+ * lists them. Across the file: the top-level keys, profiles, policies,
+ * service names, service bodies (a call needs every name), call cycles,
+ * load, faults.
+ *
+ * Alternates are calls too, but in no step: they are collected aside while
+ * the services are read and appended to sc->calls after the last handler
+ * call, so that each service's handler calls stay one contiguous run (what
+ * service_calls() and the city rely on) and every alternate still has an
+ * index of its own for its breaker and its metrics.
  *
  * Names are looked up by linear search: O(services) per call edge and per
  * fault, fine for hand-written cities of up to MAX_SERVICES services. */
@@ -123,9 +130,11 @@ static void *grow(void *arr, size_t *cap, size_t need, size_t size)
     return p;
 }
 
-static const char *const call_keys[] = { "to",      "timeout",       "probability", "breaker",
-                                         "breaker_scope", "optional", "parallel",    NULL };
-static const char *const call_reserved[] = { "retry", "bulkhead", "fallback", "alternates", NULL };
+static const char *const call_keys[] = { "to",       "timeout",  "probability", "breaker",
+                                         "breaker_scope", "optional", "policy",   "retry",
+                                         "bulkhead", "fallback", "alternates", "parallel",
+                                         NULL };
+static const char *const alt_keys[] = { "to", "timeout", "breaker", "breaker_scope", NULL };
 static const char *const scope_names[] = { "instance", "service", NULL };
 
 bool sim__fail_service(loader *ld, const char *name)
@@ -192,11 +201,119 @@ static bool load_callee(loader *ld, json_t *call, sim_call *c)
     return true;
 }
 
+/* Append 'a' (an alternate found at 'where') to the loader's waiting list. */
+static bool add_alternate(loader *ld, const sim_call *a, call_src where)
+{
+    sim_call *alts;
+    call_src *src;
+
+    if (!(alts = grow(ld->alts, &ld->alt_cap, ld->n_alts + 1, sizeof *alts)))
+        return sim__fail(ld, "out of memory");
+    ld->alts = alts;
+    if (!(src = grow(ld->alt_src, &ld->alt_src_cap, ld->n_alts + 1, sizeof *src)))
+        return sim__fail(ld, "out of memory");
+    ld->alt_src = src;
+    ld->alt_src[ld->n_alts] = where;
+    ld->alts[ld->n_alts++] = *a;
+    return true;
+}
+
+/* The alternate at 'where' of the handler call 'c' (to be calls['primary']).
+ * Its timeout and breaker scope start as the primary's; its breaker, as any
+ * call's, is the "default" profile unless it names one. */
+static bool load_alternate(loader *ld, json_t *v, const sim_call *c, uint32_t primary,
+                           call_src where)
+{
+    static const char *const required[] = { "to", NULL };
+    sim_call a;
+    int scope;
+
+    if (!sim__expect_object(ld, v) || !sim__check_keys(ld, v, alt_keys, NULL) ||
+        !sim__require(ld, v, required))
+        return false;
+    memset(&a, 0, sizeof a);
+    a.from = c->from;
+    a.probability = 1;
+    a.timeout_ns = c->timeout_ns;
+    a.scope = c->scope;
+    a.optional = c->optional;
+    a.alternate = true;
+    a.primary = primary;
+    if (!load_callee(ld, v, &a))
+        return false;
+    sim__push_key(ld, "to");
+    if (a.to == c->to)
+        return sim__fail(ld, "%s is the primary callee: an alternate must be another service",
+                         sim__quote(ld->sc->services[a.to].name).s);
+    for (uint32_t j = 0; j < where.alt; j++)
+        if (ld->alts[c->first_alt + j].to == a.to)
+            return sim__fail(ld, "duplicate alternate %s (also alternates[%u])",
+                             sim__quote(ld->sc->services[a.to].name).s, j);
+    sim__pop(ld);
+    scope = a.scope == SIM_SCOPE_SERVICE;
+    if (!sim__opt_duration(ld, v, "timeout", false, &a.timeout_ns) || !load_breaker(ld, v, &a) ||
+        !sim__opt_enum(ld, v, "breaker_scope", "breaker scope", scope_names, &scope))
+        return false;
+    a.scope = scope ? SIM_SCOPE_SERVICE : SIM_SCOPE_INSTANCE;
+    return add_alternate(ld, &a, where);
+}
+
+/* The "alternates" of handler call 'c', which will be calls['primary']. */
+static bool load_alternates(loader *ld, json_t *call, sim_call *c, uint32_t primary,
+                            call_src where)
+{
+    json_t *arr = json_object_get(call, "alternates"), *v;
+    size_t k;
+
+    if (!arr)
+        return true;
+    sim__push_key(ld, "alternates");
+    if (!sim__expect_array(ld, arr, MAX_ALTERNATES, true))
+        return false;
+    c->first_alt = (uint32_t)ld->n_alts; /* an index into ld->alts until they are placed */
+    json_array_foreach(arr, k, v) {
+        sim__push_index(ld, k);
+        where.alt = (uint32_t)k;
+        if (!load_alternate(ld, v, c, primary, where))
+            return false;
+        c->n_alts++;
+        sim__pop(ld);
+    }
+    sim__pop(ld);
+    return true;
+}
+
+bool sim__place_alternates(loader *ld)
+{
+    sim_scenario *sc = ld->sc;
+    size_t base = sc->n_calls;
+    sim_call *calls;
+    call_src *src;
+
+    if (ld->n_alts == 0)
+        return true;
+    if (!(calls = grow(sc->calls, &ld->call_cap, base + ld->n_alts, sizeof *calls)))
+        return sim__fail(ld, "out of memory");
+    sc->calls = calls;
+    if (!(src = grow(ld->call_src, &ld->src_cap, base + ld->n_alts, sizeof *src)))
+        return sim__fail(ld, "out of memory");
+    ld->call_src = src;
+    for (size_t i = 0; i < base; i++)
+        if (sc->calls[i].n_alts > 0)
+            sc->calls[i].first_alt += (uint32_t)base;
+    for (size_t k = 0; k < ld->n_alts; k++) {
+        ld->call_src[base + k] = ld->alt_src[k];
+        sc->calls[sc->n_calls++] = ld->alts[k];
+    }
+    return true;
+}
+
 /* One call of service 'from', at "calls[step]" or "calls[step].parallel[par]". */
 static bool load_call(loader *ld, uint32_t from, json_t *v, uint32_t step, uint32_t par)
 {
     static const char *const required[] = { "to", NULL };
     sim_scenario *sc = ld->sc;
+    call_src where = { .step = step, .parallel = par, .alt = SIM_NONE };
     sim_call c, *calls;
     call_src *src;
     int scope = 0;
@@ -207,7 +324,7 @@ static bool load_call(loader *ld, uint32_t from, json_t *v, uint32_t step, uint3
         sim__push_key(ld, "parallel");
         return sim__fail_key(ld, "parallel steps do not nest");
     }
-    if (!sim__check_keys(ld, v, call_keys, call_reserved) || !sim__require(ld, v, required))
+    if (!sim__check_keys(ld, v, call_keys, NULL) || !sim__require(ld, v, required))
         return false;
     memset(&c, 0, sizeof c);
     c.from = from;
@@ -220,13 +337,16 @@ static bool load_call(loader *ld, uint32_t from, json_t *v, uint32_t step, uint3
         !sim__opt_bool(ld, v, "optional", &c.optional))
         return false;
     c.scope = scope ? SIM_SCOPE_SERVICE : SIM_SCOPE_INSTANCE;
+    if (!sim__load_call_policies(ld, v, &c) ||
+        !load_alternates(ld, v, &c, (uint32_t)sc->n_calls, where))
+        return false;
     if (!(calls = grow(sc->calls, &ld->call_cap, sc->n_calls + 1, sizeof *calls)))
         return sim__fail(ld, "out of memory");
     sc->calls = calls;
     if (!(src = grow(ld->call_src, &ld->src_cap, sc->n_calls + 1, sizeof *src)))
         return sim__fail(ld, "out of memory");
     ld->call_src = src;
-    ld->call_src[sc->n_calls] = (call_src){ .step = step, .parallel = par };
+    ld->call_src[sc->n_calls] = where;
     sc->calls[sc->n_calls++] = c;
     return true;
 }
@@ -303,11 +423,27 @@ static void service_calls(const sim_scenario *sc, uint32_t s, size_t *first, siz
     *end = last->first_call + last->n_calls;
 }
 
+/* A service on the search stack and the next of its edges to follow: its
+ * handler call 'next', or (alt > 0) that call's alternate alt - 1. */
 typedef struct dfs_frame {
     uint32_t service;
-    size_t next; /* the next call of that service to follow */
+    size_t next;
     size_t end;
+    uint32_t alt;
 } dfs_frame;
+
+/* The index in sc->calls of the frame's next edge; moves the frame on. */
+static size_t next_edge(const sim_scenario *sc, dfs_frame *f)
+{
+    const sim_call *c = &sc->calls[f->next];
+    size_t e = f->alt == 0 ? f->next : c->first_alt + f->alt - 1;
+
+    if (f->alt++ == c->n_alts) {
+        f->next++;
+        f->alt = 0;
+    }
+    return e;
+}
 
 enum { WHITE, GREY, BLACK };
 
@@ -338,12 +474,16 @@ static bool fail_cycle(loader *ld, const dfs_frame *stack, size_t depth, size_t 
         sim__push_key(ld, "parallel");
         sim__push_index(ld, src->parallel);
     }
+    if (src->alt != SIM_NONE) {
+        sim__push_key(ld, "alternates");
+        sim__push_index(ld, src->alt);
+    }
     return sim__fail(ld, "%s", text);
 }
 
 /* Depth-first search with an explicit stack (a long chain of services must
- * not overflow the C stack): a call into a grey service closes a cycle.
- * O(services + calls). */
+ * not overflow the C stack): a call, or an alternate, into a grey service
+ * closes a cycle. O(services + calls). */
 bool sim__check_cycles(loader *ld)
 {
     const sim_scenario *sc = ld->sc;
@@ -360,10 +500,12 @@ bool sim__check_cycles(loader *ld)
             continue;
         color[root] = GREY;
         stack[depth].service = root;
+        stack[depth].alt = 0;
         service_calls(sc, root, &stack[depth].next, &stack[depth].end);
         depth++;
         while (ok && depth > 0) {
             dfs_frame *top = &stack[depth - 1];
+            size_t e;
             uint32_t to;
 
             if (top->next == top->end) {
@@ -371,12 +513,14 @@ bool sim__check_cycles(loader *ld)
                 depth--;
                 continue;
             }
-            to = sc->calls[top->next++].to;
+            e = next_edge(sc, top);
+            to = sc->calls[e].to;
             if (color[to] == GREY) {
-                ok = fail_cycle(ld, stack, depth, top->next - 1);
+                ok = fail_cycle(ld, stack, depth, e);
             } else if (color[to] == WHITE) {
                 color[to] = GREY;
                 stack[depth].service = to;
+                stack[depth].alt = 0;
                 service_calls(sc, to, &stack[depth].next, &stack[depth].end);
                 depth++;
             }
@@ -426,9 +570,10 @@ static bool load_tick(loader *ld, json_t *root)
 
 static bool load_header(loader *ld, json_t *root)
 {
-    static const char *const keys[] = { "name", "description", "seed", "duration", "tick",
-                                        "slo", "profiles", "services", "load", "faults", NULL };
-    static const char *const reserved[] = { "expect", NULL };
+    static const char *const keys[] = { "name",     "description", "seed",     "duration",
+                                        "tick",     "slo",         "profiles", "policies",
+                                        "services", "load",        "faults",   "expect",
+                                        NULL };
     static const char *const required[] = { "name", "duration", "services", "load", NULL };
     sim_scenario *sc = ld->sc;
     const char *name = NULL, *description = "";
@@ -437,7 +582,7 @@ static bool load_header(loader *ld, json_t *root)
     if (!json_is_object(root))
         return sim__fail(ld, "expected a scenario object at the top level, got %s",
                          sim__describe(root).s);
-    if (!sim__check_keys(ld, root, keys, reserved) || !sim__require(ld, root, required) ||
+    if (!sim__check_keys(ld, root, keys, NULL) || !sim__require(ld, root, required) ||
         !sim__opt_string(ld, root, "name", &name))
         return false;
     if (!name[0]) {
@@ -464,8 +609,10 @@ static const char *const lb_names[] = { "round_robin", "random", "least_outstand
 
 static bool load_service_body(loader *ld, uint32_t si, json_t *v)
 {
-    static const char *const keys[] = { "replicas", "concurrency", "queue", "queue_timeout",
-                                        "latency", "error_rate", "lb", "slo", "calls", NULL };
+    static const char *const keys[] = { "replicas",   "concurrency", "queue",
+                                        "queue_timeout", "latency",  "error_rate",
+                                        "lb",         "slo",         "outlier_ejection",
+                                        "calls",      NULL };
     sim_service *s = &ld->sc->services[si];
     int64_t replicas = 1, concurrency = 16, queue = 64;
     int lb = 0;
@@ -488,7 +635,7 @@ static bool load_service_body(loader *ld, uint32_t si, json_t *v)
     }
     if (!sim__opt_number(ld, v, "error_rate", RANGE_CLOSED(0, 1), &s->error_rate) ||
         !sim__opt_enum(ld, v, "lb", "load balancer", lb_names, &lb) ||
-        !load_slo(ld, v, "slo", &s->slo))
+        !load_slo(ld, v, "slo", &s->slo) || !sim__load_ejection(ld, v, &s->ejection))
         return false;
     s->lb = (sim_lb)lb;
     s->first_step = (uint32_t)ld->sc->n_steps;
@@ -591,8 +738,10 @@ static bool load_profiles(loader *ld, json_t *root)
 
 static bool load_root(loader *ld, json_t *root)
 {
-    return load_header(ld, root) && load_profiles(ld, root) && load_services(ld, root) &&
-           sim__check_cycles(ld) && sim__load_loads(ld, root) && sim__load_faults(ld, root);
+    return load_header(ld, root) && load_profiles(ld, root) && sim__load_policies(ld, root) &&
+           load_services(ld, root) && sim__place_alternates(ld) && sim__check_cycles(ld) &&
+           sim__load_loads(ld, root) && sim__load_faults(ld, root) &&
+           sim__load_expects(ld, root);
 }
 
 static void error_init(sim_error *err, const char *source)
@@ -641,6 +790,9 @@ static sim_scenario *load_buffer(const char *text, size_t len, const char *sourc
         load_root(&ld, root);
     }
     free(ld.call_src);
+    free(ld.alts);
+    free(ld.alt_src);
+    free(ld.policies);
     json_decref(root);
     if (ld.failed) {
         sim_scenario_free(sc);

@@ -1,9 +1,11 @@
 /* scenario_internal.h — what the scenario loader's files share (not installed).
  *
  * scenario.c holds the entry points, the top level, profiles, services, calls
- * and the cycle check; scenario_values.c the typed value readers (numbers,
- * durations, distributions, enumerations, names, breaker profiles) and the
- * key checks with their suggestions; scenario_load.c the load entries and the
+ * with their alternates, and the cycle check; scenario_values.c the typed
+ * value readers (numbers, durations, distributions, enumerations, names,
+ * breaker profiles) and the key checks with their suggestions;
+ * scenario_policy.c the resilience policies (retry, bulkhead, fallback, named
+ * policy sets, outlier ejection); scenario_load.c the load entries and the
  * faults. Every reader takes the loader, whose path stack already names the
  * value being read, and returns false after recording the first error. */
 #ifndef SIM_SCENARIO_INTERNAL_H
@@ -30,6 +32,9 @@
 #define LOADER_MAX_DEPTH 16          /* the format nests at most 6 deep */
 #define MAX_SERVICES 10000
 #define MAX_PROFILES 1000
+#define MAX_POLICIES 1000
+#define MAX_ALTERNATES 16       /* per call */
+#define MAX_RETRY_ATTEMPTS 100
 #define MAX_STEPS 1000          /* per service */
 #define MAX_PARALLEL 1000       /* calls per parallel step */
 #define MAX_LOADS 1000
@@ -49,7 +54,18 @@
 typedef struct call_src {
     uint32_t step;     /* index in its service's "calls" array */
     uint32_t parallel; /* index in the step's "parallel" array, or SIM_NONE */
+    uint32_t alt;      /* index in the call's "alternates" array, or SIM_NONE */
 } call_src;
+
+/* A named policy set of the top-level "policies" (its name, borrowed from the
+ * JSON tree, comes first for sim__suggest_named). Only the loader needs it:
+ * every call gets its resolved policies copied in. */
+typedef struct policy_set {
+    const char *name;
+    sim_retry retry;
+    sim_bulkhead bulkhead;
+    sim_fallback fallback;
+} policy_set;
 
 typedef struct loader {
     sim_error *err;
@@ -60,8 +76,17 @@ typedef struct loader {
     size_t depth;
     sim_scenario *sc;
     uint32_t default_profile;       /* the profile named "default", or SIM_NONE */
+    policy_set *policies;
+    size_t n_policies;
+    uint32_t default_policy;        /* the policy named "default", or SIM_NONE */
     call_src *call_src;             /* parallel to sc->calls */
     size_t call_cap, src_cap, step_cap, change_cap;
+    /* Alternates wait here until every handler call is read, then move to
+     * the end of sc->calls; a handler call's first_alt indexes 'alts' until
+     * then. */
+    sim_call *alts;
+    call_src *alt_src;              /* parallel to alts */
+    size_t n_alts, alt_cap, alt_src_cap;
 } loader;
 
 /* A numeric interval for range checks and their messages. */
@@ -132,12 +157,23 @@ bool sim__opt_enum(loader *ld, json_t *obj, const char *key, const char *what,
 /* scenario_profile.c */
 bool sim__load_profile(loader *ld, json_t *v, fb_config *cfg);
 
+/* scenario_policy.c */
+bool sim__load_policies(loader *ld, json_t *root);
+/* The call's "policy", "retry", "bulkhead" and "fallback" into 'c'. */
+bool sim__load_call_policies(loader *ld, json_t *call, sim_call *c);
+/* The service's "outlier_ejection" into 'e' (absent: off). */
+bool sim__load_ejection(loader *ld, json_t *service, sim_ejection *e);
+
 /* scenario.c */
 bool sim__load_steps(loader *ld, uint32_t service, json_t *calls);
+bool sim__place_alternates(loader *ld);
 bool sim__check_cycles(loader *ld);
 
 /* scenario_load.c */
 bool sim__load_loads(loader *ld, json_t *root);
 bool sim__load_faults(loader *ld, json_t *root);
+
+/* scenario_expect.c: the "expect" list. */
+bool sim__load_expects(loader *ld, json_t *root);
 
 #endif /* SIM_SCENARIO_INTERNAL_H */

@@ -5,7 +5,9 @@
  * against its own range, so a typo'd value is reported at its own key; what
  * only makes sense across fields (a growing open wait needs a cap, absolute
  * failures cannot exceed a count window) is left to fb_config_check(), whose
- * message is reported at the profile. */
+ * message is reported at the profile. The failure-prediction keys
+ * ("latency_trend", "throttle", "confidence", "recovery_ramp") are each an
+ * object (or a value) that turns their rule on, or false. */
 #include "scenario_internal.h"
 
 #include <math.h>
@@ -15,8 +17,9 @@
 static const char *const window_types[] = { "count", "time", NULL };
 static const char *const verdicts[] = { "rate", "strict", NULL };
 
-/* Jitter needs a random source, which the city supplies when it builds the
- * breakers; validation only needs one that is not NULL. */
+/* Jitter, throttling and the recovery ramp need a random source, which the
+ * city supplies when it builds the breakers; validation only needs one that
+ * is not NULL. */
 static uint64_t placeholder_random(void *ctx)
 {
     (void)ctx;
@@ -122,6 +125,130 @@ static bool load_half_open(loader *ld, json_t *v, fb_config *cfg)
     return true;
 }
 
+/* An optional duration within [lo_ns, hi_ns]. */
+static bool opt_duration_in(loader *ld, json_t *obj, const char *key, int64_t lo_ns, int64_t hi_ns,
+                            int64_t *out)
+{
+    json_t *v = json_object_get(obj, key);
+    int64_t ns = 0;
+
+    if (!v)
+        return true;
+    sim__push_key(ld, key);
+    if (!sim__val_duration(ld, v, true, &ns))
+        return false;
+    if (ns < lo_ns || ns > hi_ns)
+        return sim__fail(ld, "must be in [%s, %s], got %s", sim__dur_text(lo_ns).s,
+                         sim__dur_text(hi_ns).s, sim__describe(v).s);
+    *out = ns;
+    sim__pop(ld);
+    return true;
+}
+
+/* A rule given as an object of its settings ('*on' set: read them), or false
+ * (the rule off). */
+static bool rule_object(loader *ld, json_t *v, const char *const *keys, uint32_t rule,
+                        fb_config *cfg, bool *on)
+{
+    *on = json_is_object(v);
+    if (json_is_false(v)) {
+        cfg->rules &= ~rule;
+        return true;
+    }
+    if (!*on)
+        return sim__fail(ld, "expected an object or false, got %s", sim__describe(v).s);
+    cfg->rules |= rule;
+    return sim__check_keys(ld, v, keys, NULL);
+}
+
+/* "latency_trend": { "ratio": 2, "short_calls": 100, "long": "5m" } */
+static bool load_latency_trend(loader *ld, json_t *v, fb_config *cfg)
+{
+    static const char *const keys[] = { "ratio", "short_calls", "long", NULL };
+    int64_t n = cfg->latency_short_calls;
+    bool on;
+
+    if (!rule_object(ld, v, keys, FB_RULE_LATENCY_TREND, cfg, &on))
+        return false;
+    if (!on)
+        return true;
+    if (!sim__opt_number(ld, v, "ratio", RANGE_ABOVE(1), &cfg->latency_trend_ratio) ||
+        !sim__opt_int(ld, v, "short_calls", 1, 1000000, &n) ||
+        !opt_duration_in(ld, v, "long", NS_PER_S, 86400 * NS_PER_S, &cfg->latency_long_ns))
+        return false;
+    cfg->latency_short_calls = (uint32_t)n;
+    return true;
+}
+
+/* "throttle": { "k": 2, "window": "60s" } */
+static bool load_throttle(loader *ld, json_t *v, fb_config *cfg)
+{
+    static const char *const keys[] = { "k", "window", NULL };
+    bool on;
+
+    if (!rule_object(ld, v, keys, FB_RULE_THROTTLE, cfg, &on))
+        return false;
+    return !on || (sim__opt_number(ld, v, "k", RANGE_AT_LEAST(1), &cfg->throttle_k) &&
+                   opt_duration_in(ld, v, "window", NS_PER_S / 1000, 86400 * NS_PER_S,
+                                   &cfg->throttle_window_ns));
+}
+
+/* "recovery_ramp": "30s", or { "duration": "30s", "start": 0.1 } */
+static bool load_recovery_ramp(loader *ld, json_t *v, fb_config *cfg)
+{
+    static const char *const keys[] = { "duration", "start", NULL };
+    bool on;
+
+    if (json_is_string(v) || json_is_number(v)) {
+        if (!sim__val_duration(ld, v, true, &cfg->recovery_ramp_ns))
+            return false;
+        cfg->rules |= FB_RULE_RECOVERY_RAMP;
+        return true;
+    }
+    if (!json_is_false(v) && !json_is_object(v))
+        return sim__fail(ld, "expected a duration, an object with \"duration\", or false, got %s",
+                         sim__describe(v).s);
+    if (!rule_object(ld, v, keys, FB_RULE_RECOVERY_RAMP, cfg, &on))
+        return false;
+    return !on || (sim__opt_duration(ld, v, "duration", true, &cfg->recovery_ramp_ns) &&
+                   sim__opt_number(ld, v, "start", RANGE_CLOSED(0, 1), &cfg->recovery_ramp_start));
+}
+
+/* The z of a two-sided confidence level c: erfc(z / sqrt 2) = 1 - c, found by
+ * bisection (erfc falls monotonically; 200 halvings of [0, 10] reach the
+ * last bit). 0.95 gives 1.959964. */
+static double confidence_z(double c)
+{
+    double lo = 0, hi = 10;
+
+    for (int i = 0; i < 200 && hi - lo > 0; i++) {
+        double mid = (lo + hi) / 2;
+
+        if (erfc(mid / sqrt(2.0)) > 1 - c)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (lo + hi) / 2;
+}
+
+/* "confidence": 0.95 judges the failure rate by its Wilson lower bound. */
+static bool load_confidence(loader *ld, json_t *v, fb_config *cfg)
+{
+    double c = 0;
+
+    if (json_is_false(v)) {
+        cfg->failure_rate_z = 0;
+        return true;
+    }
+    if (!json_is_number(v))
+        return sim__fail(ld, "expected a confidence level or false, got %s", sim__describe(v).s);
+    if (!sim__val_number(ld, v, RANGE_OPEN(0, 1), &c))
+        return false;
+    cfg->failure_rate_z = confidence_z(c);
+    return true;
+}
+
 /* Call 'fn' on member 'key' of 'obj' with its path pushed, if it is there. */
 static bool member(loader *ld, json_t *obj, const char *key, fb_config *cfg,
                    bool (*fn)(loader *, json_t *, fb_config *))
@@ -143,7 +270,12 @@ bool sim__load_profile(loader *ld, json_t *v, fb_config *cfg)
                                         "failure_rate",   "slow_call",
                                         "slow_call_rate", "consecutive_failures",
                                         "absolute_failures", "open_wait",
-                                        "half_open",      NULL };
+                                        "half_open",      "latency_trend",
+                                        "throttle",       "confidence",
+                                        "recovery_ramp",  NULL };
+    const uint32_t trip_rules = FB_RULE_FAILURE_RATE | FB_RULE_SLOW_CALL_RATE |
+                                FB_RULE_CONSECUTIVE_FAILURES | FB_RULE_ABSOLUTE_FAILURES |
+                                FB_RULE_LATENCY_TREND;
     int64_t min_calls = 0;
     fb_config check;
     char msg[256];
@@ -169,13 +301,22 @@ bool sim__load_profile(loader *ld, json_t *v, fb_config *cfg)
         !opt_count_rule(ld, v, "absolute_failures", FB_RULE_ABSOLUTE_FAILURES,
                         &cfg->absolute_failures, &cfg->rules) ||
         !member(ld, v, "open_wait", cfg, load_open_wait) ||
-        !member(ld, v, "half_open", cfg, load_half_open))
+        !member(ld, v, "half_open", cfg, load_half_open) ||
+        !member(ld, v, "latency_trend", cfg, load_latency_trend) ||
+        !member(ld, v, "throttle", cfg, load_throttle) ||
+        !member(ld, v, "confidence", cfg, load_confidence) ||
+        !member(ld, v, "recovery_ramp", cfg, load_recovery_ramp))
         return false;
-    if (cfg->rules == 0)
+    /* Throttling alone is a breaker that never opens but sheds load: allowed. */
+    if ((cfg->rules & (trip_rules | FB_RULE_THROTTLE)) == 0)
         return sim__fail(ld, "no trip rule is on: failure_rate and slow_call_rate are false and "
                              "neither consecutive_failures nor absolute_failures is set");
+    if (cfg->failure_rate_z > 0 && !(cfg->rules & FB_RULE_FAILURE_RATE)) {
+        sim__push_key(ld, "confidence");
+        return sim__fail(ld, "needs the failure-rate rule, but failure_rate is false");
+    }
     check = *cfg;
-    if (check.open_wait_jitter > 0)
+    if (check.open_wait_jitter > 0 || (check.rules & (FB_RULE_THROTTLE | FB_RULE_RECOVERY_RAMP)))
         check.random = placeholder_random;
     if (fb_config_check(&check, msg, sizeof msg) != FB_OK)
         return sim__fail(ld, "%s", msg);

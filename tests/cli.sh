@@ -86,6 +86,10 @@ expect 2 "run --duration 0" -- "$fb" run --duration 0 scenarios/minimal.json
 contains err "--duration wants a positive duration" "bad duration message"
 expect 2 "run --duration 5parsecs" -- "$fb" run --duration 5parsecs scenarios/minimal.json
 expect 2 "run --bogus" -- "$fb" run --bogus scenarios/minimal.json
+expect 2 "run --counterfactual maybe" -- "$fb" run --counterfactual maybe scenarios/minimal.json
+contains err "--counterfactual is 'no-breakers' or 'no-policies', not 'maybe'" "bad counterfactual message"
+expect 2 "run --log-level loud" -- "$fb" run --log-level loud scenarios/minimal.json
+contains err "--log-level is 'events' or 'calls', not 'loud'" "bad log level message"
 expect 2 "run a bad scenario" -- "$fb" run tests/scenarios/bad/bad_literal.json --out "$tmp/bad"
 contains err "$(cat tests/scenarios/bad/bad_literal.err)" "run prints the position"
 [ ! -e "$tmp/bad" ] || { echo "FAIL: a bad scenario left an output directory"; fails=$((fails + 1)); }
@@ -105,6 +109,13 @@ contains head "tick,service,edge,metric,value" "series.csv header"
 contains a/report.json '"schema_version": 1' "report.json has its schema version"
 contains a/events.jsonl '"event":"fault_start"' "events.jsonl logs the fault"
 contains a/events.jsonl '"to":"OPEN"' "events.jsonl logs the breaker opening"
+contains a/report.json '"mode": "no-breakers"' "the counterfactual is on by default"
+contains a/report.json '"time_to_recover_s"' "report.json has the analysis"
+contains out "without breakers: availability" "run compares with the counterfactual"
+expect 0 "run minimal, no counterfactual" -- "$fb" run -q scenarios/minimal.json --no-counterfactual --out "$tmp/n"
+grep -q '"counterfactual"' "$tmp/n/report.json" && { echo "FAIL: --no-counterfactual still wrote one"; fails=$((fails + 1)); }
+expect 0 "run minimal, no policies" -- "$fb" run -q scenarios/minimal.json --counterfactual no-policies --out "$tmp/p"
+contains p/report.json '"mode": "no-policies"' "--counterfactual no-policies"
 expect 0 "run minimal again" -- "$fb" run -q scenarios/minimal.json --out "$tmp/b"
 expect 0 "run minimal, another seed" -- "$fb" run -q scenarios/minimal.json --seed 99 --out "$tmp/c"
 for f in report.json series.csv events.jsonl; do

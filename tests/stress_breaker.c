@@ -5,11 +5,16 @@
  * while a chaos thread moves the same breaker by hand (transitions, resets,
  * open_until, reads) and hits a shared registry. The breaker cycles through
  * its states tens of thousands of times; the run is made once with a COUNT
- * and once with a TIME window. Checked on the way or afterwards:
+ * and once with a TIME window, then (half as long) with a COUNT window and
+ * every failure-prediction rule on: the latency trend (calls are 4 x slower
+ * while the failure odds are high), throttling, the Wilson bound and the
+ * recovery ramp, whose draws come from a shared atomic counter. Checked on
+ * the way or afterwards:
  *  - never more HALF_OPEN trial permits issued in one half-open period (one
  *    generation) than half_open_permits, an ignored trial giving its back;
- *  - the counters add up: permitted + not_permitted = acquires, and every
- *    permitted call's outcome is counted once;
+ *  - the counters add up: permitted + not_permitted = acquires, every
+ *    permitted call's outcome is counted once, and the throttled and ramp
+ *    refusals are those the threads saw (and happen, as do trend trips);
  *  - the events, ordered by seq, form one unbroken chain (each from = the
  *    previous to) of legal transitions with fitting reasons;
  *  - a synchronized registry hands every thread the same breaker per name.
@@ -33,7 +38,7 @@
 
 struct tally {
     uint64_t seed;
-    uint64_t acquires, granted, refused, successes, failures, ignored;
+    uint64_t acquires, granted, refused, successes, failures, ignored, throttled, ramp;
 };
 
 struct seen {
@@ -53,6 +58,8 @@ static struct seen *events;
 static long iters = 500000;
 static int64_t step_ns;   /* clock advance per call */
 static int64_t swing_ns;  /* failure odds change every swing_ns */
+static atomic_ullong draws; /* the random source of the prediction run */
+static uint64_t trend_trips;
 
 static void fail(const char *what)
 {
@@ -69,6 +76,16 @@ static void on_event(const fb_event *ev, void *ctx)
     }
     /* seq is unique per event, so each slot has one writer. */
     events[ev->seq] = (struct seen){ ev->from, ev->to, ev->reason, ev->kind, true };
+}
+
+/* splitmix64 over a shared counter: thread-safe without a lock. */
+static uint64_t shared_random(void *ctx)
+{
+    uint64_t z = atomic_fetch_add((atomic_ullong *)ctx, 0x9E3779B97F4A7C15ull);
+
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
 }
 
 static uint64_t xorshift(uint64_t *s)
@@ -98,6 +115,7 @@ static void *worker(void *arg)
     for (long i = 0; i < iters; i++) {
         int64_t now = atomic_fetch_add(&clock_ns, step_ns);
         uint64_t r = xorshift(&rng);
+        bool bad_phase = (now / swing_ns) % 2;
         fb_permit p;
         fb_outcome o;
         atomic_int *slot = NULL;
@@ -105,6 +123,8 @@ static void *worker(void *arg)
         t->acquires++;
         if (!fb_breaker_acquire(breaker, now, &p)) {
             t->refused++;
+            t->throttled += p.reason == FB_REJECT_THROTTLED;
+            t->ramp += p.reason == FB_REJECT_RAMP;
             continue;
         }
         t->granted++;
@@ -114,7 +134,7 @@ static void *worker(void *arg)
                 fail("more trial permits in one half-open period than half_open_permits");
         }
         /* Failure odds swing between 10 % and 70 %. */
-        o = (r % 100) < ((now / swing_ns) % 2 ? 70u : 10u) ? FB_FAILURE : FB_SUCCESS;
+        o = (r % 100) < (bad_phase ? 70u : 10u) ? FB_FAILURE : FB_SUCCESS;
         if (r % 100 >= 95)
             o = FB_IGNORED;
         t->successes += o == FB_SUCCESS;
@@ -124,7 +144,8 @@ static void *worker(void *arg)
          * where the engine does it, so this count never runs ahead. */
         if (slot && o == FB_IGNORED)
             atomic_fetch_sub(slot, 1);
-        if (fb_breaker_record(breaker, &p, o, (int64_t)(r >> 40) % 3000, now + 500) != FB_OK)
+        if (fb_breaker_record(breaker, &p, o, (int64_t)(r >> 40) % 3000 * (bad_phase ? 4 : 1),
+                              now + 500) != FB_OK)
             fail("record of a granted permit failed");
         if (i % 4096 == 0)
             registry_check(r);
@@ -200,6 +221,7 @@ static bool reason_fits(const struct seen *e)
         return e->from == FB_STATE_HALF_OPEN && e->to == FB_STATE_OPEN;
     case FB_REASON_FAILURE_RATE:
     case FB_REASON_SLOW_CALL_RATE:
+    case FB_REASON_LATENCY_TREND:
         return e->from == FB_STATE_CLOSED && e->to == FB_STATE_OPEN;
     default:
         return false;
@@ -227,6 +249,7 @@ static uint64_t check_chain(uint64_t n_events, fb_state last)
             return changes;
         }
         changes += e->kind != FB_EVENT_WOULD_TRIP;
+        trend_trips += e->reason == FB_REASON_LATENCY_TREND;
         state = e->to;
     }
     if (state != last)
@@ -234,7 +257,7 @@ static uint64_t check_chain(uint64_t n_events, fb_state last)
     return changes;
 }
 
-static void run(fb_window_type type)
+static void run(fb_window_type type, bool predict)
 {
     pthread_t th[THREADS + 1];
     struct tally tallies[THREADS], sum = { 0 };
@@ -261,6 +284,21 @@ static void run(fb_window_type type)
     cfg.open_wait_ns = 200 * step_ns;
     cfg.half_open_permits = PERMITS;
     cfg.half_open_deadline_ns = 2000 * step_ns;
+    if (predict) {
+        /* Every rule on, sized to the clock: the trend's short average over
+         * 10 calls, its long one over 1 s (the minimum, ~1,000,000 calls);
+         * throttling over 1 ms (1,000 calls); a ramp of 100 calls. */
+        atomic_store(&draws, 1);
+        cfg.rules |= FB_RULE_LATENCY_TREND | FB_RULE_THROTTLE | FB_RULE_RECOVERY_RAMP;
+        cfg.failure_rate_z = 1;
+        cfg.latency_short_calls = 10;
+        cfg.latency_long_ns = INT64_C(1000000000);
+        cfg.throttle_window_ns = 1000 * step_ns;
+        cfg.recovery_ramp_ns = 100 * step_ns;
+        cfg.random = shared_random;
+        cfg.random_ctx = &draws;
+    }
+    trend_trips = 0;
     if (fb_breaker_new(&breaker, "stress", &cfg) != FB_OK ||
         fb_registry_new(&registry, &cfg) != FB_OK) {
         fprintf(stderr, "stress: set-up failed\n");
@@ -283,6 +321,8 @@ static void run(fb_window_type type)
         sum.successes += tallies[i].successes;
         sum.failures += tallies[i].failures;
         sum.ignored += tallies[i].ignored;
+        sum.throttled += tallies[i].throttled;
+        sum.ramp += tallies[i].ramp;
     }
     fb_breaker_metrics(breaker, atomic_load(&clock_ns), &m);
     if (sum.acquires != (uint64_t)iters * THREADS || m.permitted + m.not_permitted != sum.acquires)
@@ -293,6 +333,8 @@ static void run(fb_window_type type)
         fail("outcome counters differ from the threads' tallies");
     if (m.successes + m.failures + m.ignored != m.permitted)
         fail("not every permitted call's outcome was counted once");
+    if (m.throttled != sum.throttled || m.ramp_rejected != sum.ramp)
+        fail("throttled or ramp counters differ from the refusals the threads saw");
     while (n_events + 1 < MAX_EVENTS && events[n_events + 1].set)
         n_events++;
     changes = check_chain(n_events, m.state);
@@ -302,13 +344,19 @@ static void run(fb_window_type type)
         fail("the transitions counted differ from the events heard");
     if (fb_registry_count(registry) > 64)
         fail("registry holds more breakers than names");
+    if (predict && (m.throttled == 0 || m.ramp_rejected == 0 || trend_trips == 0))
+        fail("a failure-prediction rule never acted");
 
-    printf("stress (%s window): %d threads x %ld pairs + chaos: %" PRIu64 " permitted, %" PRIu64
+    printf("stress (%s window%s): %d threads x %ld pairs + chaos: %" PRIu64 " permitted, %" PRIu64
            " rejected, %" PRIu64 " late, %" PRIu64 " transitions (%" PRIu64
            " into OPEN, %" PRIu64 " into HALF_OPEN); %d violations\n",
-           type == FB_WINDOW_COUNT ? "COUNT" : "TIME", THREADS, iters, m.permitted,
-           m.not_permitted, m.late, m.transitions, m.entries[FB_STATE_OPEN],
-           m.entries[FB_STATE_HALF_OPEN], atomic_load(&violations));
+           type == FB_WINDOW_COUNT ? "COUNT" : "TIME", predict ? ", prediction rules" : "",
+           THREADS, iters, m.permitted, m.not_permitted, m.late, m.transitions,
+           m.entries[FB_STATE_OPEN], m.entries[FB_STATE_HALF_OPEN], atomic_load(&violations));
+    if (predict)
+        printf("  %" PRIu64 " throttled, %" PRIu64 " refused by the ramp, %" PRIu64
+               " latency-trend trips\n",
+               m.throttled, m.ramp_rejected, trend_trips);
     fb_breaker_free(breaker);
     fb_registry_free(registry);
 }
@@ -325,8 +373,10 @@ int main(void)
         fprintf(stderr, "stress: out of memory\n");
         return 1;
     }
-    run(FB_WINDOW_COUNT);
-    run(FB_WINDOW_TIME);
+    run(FB_WINDOW_COUNT, false);
+    run(FB_WINDOW_TIME, false);
+    iters = (iters + 1) / 2;
+    run(FB_WINDOW_COUNT, true);
     free(events);
     free(trials_issued);
     return atomic_load(&violations) ? 1 : 0;

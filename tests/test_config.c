@@ -23,7 +23,7 @@ static const char *spoil(int i, fb_config *c)
     case 2: c->window_size = 1000001; return "window_size";
     case 3: c->window_type = FB_WINDOW_TIME; c->window_size = 86401; return "window_size";
     case 4: c->min_calls = 0; return "min_calls";
-    case 5: c->rules |= 1u << 4; return "rules";
+    case 5: c->rules |= 1u << 7; return "rules";
     case 6: c->rules = 1u << 15; return "rules";
     case 7: c->failure_rate_threshold = 0; return "failure_rate_threshold";
     case 8: c->failure_rate_threshold = -10; return "failure_rate_threshold";
@@ -415,7 +415,7 @@ START_TEST(unknown_values_are_named_unknown)
     ck_assert_str_eq(fb_state_name((fb_state)-1), "unknown");
     ck_assert_str_eq(fb_reason_name(FB_REASON_COUNT), "unknown");
     ck_assert_str_eq(fb_reason_name((fb_reason)1000), "unknown");
-    ck_assert_str_eq(fb_reject_name((fb_reject)4), "unknown");
+    ck_assert_str_eq(fb_reject_name(FB_REJECT_COUNT), "unknown");
     ck_assert_str_eq(fb_reject_name((fb_reject)-1), "unknown");
     ck_assert_str_eq(fb_outcome_name((fb_outcome)3), "unknown");
     ck_assert_str_eq(fb_outcome_name((fb_outcome)-1), "unknown");

@@ -185,8 +185,12 @@ static void assert_littles_law(const sim_city *c, const sim_scenario *sc)
 
 START_TEST(every_example_loads_and_runs)
 {
-    static const char *const expected[] = { "checkout.json", "fanout.json", "minimal.json" };
-    bool seen[3] = { false, false, false };
+    /* The showcase scenarios (tests/test_showcase.c) are examples too. */
+    static const char *const expected[] = { "checkout.json", "fanout.json", "minimal.json",
+                                            "retry-storm.json", "fallback.json",
+                                            "failover.json" };
+    enum { N_EXPECTED = sizeof expected / sizeof expected[0] };
+    bool seen[N_EXPECTED] = { false };
     DIR *d = opendir(EXAMPLES_DIR);
     struct dirent *e;
     int n = 0;
@@ -205,7 +209,7 @@ START_TEST(every_example_loads_and_runs)
         sc = load(path);
         ck_assert_msg(sc->name[0] != '\0' && strlen(sc->description) >= 100,
                       "%s: an example needs a name and a description of what it shows", path);
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < N_EXPECTED; i++)
             seen[i] = seen[i] || strcmp(e->d_name, expected[i]) == 0;
         /* It plays to its end, and requests reach every service. */
         c = play(sc, 0, 0, false);
@@ -218,8 +222,8 @@ START_TEST(every_example_loads_and_runs)
         n++;
     }
     closedir(d);
-    ck_assert_int_ge(n, 3);
-    for (int i = 0; i < 3; i++)
+    ck_assert_int_ge(n, N_EXPECTED);
+    for (int i = 0; i < N_EXPECTED; i++)
         ck_assert_msg(seen[i], EXAMPLES_DIR "/%s is missing", expected[i]);
 }
 END_TEST

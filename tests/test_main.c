@@ -15,6 +15,7 @@ int main(void)
     srunner_add_suite(sr, transitions_suite());
     srunner_add_suite(sr, half_open_suite());
     srunner_add_suite(sr, backoff_suite());
+    srunner_add_suite(sr, predict_suite());
     srunner_add_suite(sr, events_suite());
     srunner_add_suite(sr, registry_suite());
     srunner_add_suite(sr, rng_suite());
@@ -24,6 +25,9 @@ int main(void)
     srunner_add_suite(sr, city_suite());
     srunner_add_suite(sr, scenario_suite());
     srunner_add_suite(sr, examples_suite());
+    srunner_add_suite(sr, showcase_suite());
+    srunner_add_suite(sr, policies_suite());
+    srunner_add_suite(sr, analysis_suite());
     srunner_run_all(sr, CK_ENV);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -1,6 +1,7 @@
 /* test_scenario.c — suite "scenario": the loader's golden error cases, a full
- * scenario read back value by value, defaults, arrival rates over time,
- * durations, and robustness on truncated and mangled input.
+ * scenario and a scenario of every resilience policy read back value by
+ * value, defaults, arrival rates over time, durations, and robustness on
+ * truncated and mangled input.
  *
  * Golden cases live in tests/scenarios/bad/<case>.json with <case>.err holding
  * the exact formatted message; the runner starts in the repository root. */
@@ -18,7 +19,7 @@
 
 #define BAD_DIR "tests/scenarios/bad"
 #define GOOD_DIR "tests/scenarios/good"
-#define MIN_BAD_CASES 45
+#define MIN_BAD_CASES 180
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -321,8 +322,8 @@ START_TEST(first_error_wins)
               "\"load\":[{\"entry\":\"a\",\"rate\":1}],\"extra\":1}",
               msg, sizeof msg);
     ck_assert_str_eq(msg, "test:1:83: extra: unknown key \"extra\" (known keys: name, "
-                          "description, seed, duration, tick, slo, profiles, services, load, "
-                          "faults)");
+                          "description, seed, duration, tick, slo, profiles, policies, "
+                          "services, load, faults, expect)");
 }
 END_TEST
 
@@ -339,7 +340,9 @@ static void check_profiles(const sim_scenario *sc)
     ck_assert_int_eq(d->window_type, FB_WINDOW_COUNT);
     ck_assert_uint_eq(d->window_size, 50);
     ck_assert_uint_eq(d->min_calls, 20);
-    ck_assert_uint_eq(d->rules, FB_RULE_FAILURE_RATE | FB_RULE_SLOW_CALL_RATE);
+    ck_assert_uint_eq(d->rules, FB_RULE_FAILURE_RATE | FB_RULE_SLOW_CALL_RATE |
+                                    FB_RULE_LATENCY_TREND | FB_RULE_THROTTLE |
+                                    FB_RULE_RECOVERY_RAMP);
     ck_assert_dbl(d->failure_rate_threshold, 50);
     ck_assert_dbl(d->slow_call_rate_threshold, 80);
     ck_assert_int_eq(d->slow_call_ns, T(1));
@@ -353,12 +356,25 @@ static void check_profiles(const sim_scenario *sc)
     ck_assert_int_eq(d->half_open_verdict, FB_VERDICT_STRICT);
     ck_assert_int_eq(d->half_open_deadline_ns, T(10));
     ck_assert(!d->synchronized);
+    ck_assert_dbl(d->latency_trend_ratio, 2.5);
+    ck_assert_uint_eq(d->latency_short_calls, 50);
+    ck_assert_int_eq(d->latency_long_ns, T(120));
+    ck_assert_dbl(d->throttle_k, 1.5);
+    ck_assert_int_eq(d->throttle_window_ns, T(30));
+    ck_assert_double_eq_tol(d->failure_rate_z, 1.6448536269514722, 1e-12); /* 90 %, two-sided */
+    ck_assert_int_eq(d->recovery_ramp_ns, T(20));
+    ck_assert_dbl(d->recovery_ramp_start, 0.25);
 
     s = &sc->profiles[1].cfg;
     ck_assert_int_eq(s->window_type, FB_WINDOW_TIME);
     ck_assert_uint_eq(s->window_size, 30);
     ck_assert_uint_eq(s->min_calls, 5);
-    ck_assert_uint_eq(s->rules, FB_RULE_CONSECUTIVE_FAILURES | FB_RULE_ABSOLUTE_FAILURES);
+    ck_assert_uint_eq(s->rules, FB_RULE_CONSECUTIVE_FAILURES | FB_RULE_ABSOLUTE_FAILURES |
+                                    FB_RULE_LATENCY_TREND);
+    ck_assert_dbl(s->latency_trend_ratio, 3);
+    ck_assert_uint_eq(s->latency_short_calls, 100); /* the engine's defaults */
+    ck_assert_int_eq(s->latency_long_ns, T(300));
+    ck_assert_dbl(s->failure_rate_z, 0);
     ck_assert_uint_eq(s->consecutive_failures, 3);
     ck_assert_uint_eq(s->absolute_failures, 10);
     ck_assert_int_eq(s->open_wait_ns, T(2));
@@ -572,6 +588,347 @@ START_TEST(full_scenario_loads_every_key)
 }
 END_TEST
 
+
+/* ---- the resilience policies (good/policies.json) --------------------------------------- */
+
+enum { GATEWAY, PAYMENT, BACKUP, LEDGER, CART, CATALOG, PRICING }; /* its services, in order */
+enum { PROFILE_DEFAULT, PROFILE_STRICT };
+
+static void check_retry(const sim_retry *r, uint32_t attempts, sim_backoff backoff,
+                        int64_t base_ns, double multiplier, int64_t max_ns, uint32_t on)
+{
+    ck_assert_uint_eq(r->max_attempts, attempts);
+    ck_assert_int_eq(r->backoff, backoff);
+    ck_assert_int_eq(r->base_ns, base_ns);
+    ck_assert_dbl(r->multiplier, multiplier);
+    ck_assert_int_eq(r->max_ns, max_ns);
+    ck_assert_uint_eq(r->on, on);
+}
+
+static void check_budget(const sim_retry *r, double ratio, double min_per_s, int64_t window_ns)
+{
+    ck_assert(r->budget);
+    ck_assert_dbl(r->budget_ratio, ratio);
+    ck_assert_dbl(r->budget_min_per_s, min_per_s);
+    ck_assert_int_eq(r->budget_window_ns, window_ns);
+}
+
+static void check_no_retry(const sim_retry *r)
+{
+    static const sim_retry zero;
+
+    ck_assert(memcmp(r, &zero, sizeof zero) == 0);
+}
+
+/* The "resilient" set, unchanged. */
+static void check_resilient(const sim_call *c)
+{
+    check_retry(&c->retry, 4, SIM_BACKOFF_DECORRELATED, MS_NS(20), 2, MS_NS(500),
+                SIM_RETRY_ON_TIMEOUT | SIM_RETRY_ON_REJECTED);
+    check_budget(&c->retry, 0.1, 5, T(30));
+    ck_assert_uint_eq(c->bulkhead.max_concurrent, 8);
+    ck_assert_int_eq(c->bulkhead.max_wait_ns, MS_NS(5));
+    ck_assert_int_eq(c->fallback.kind, SIM_FALLBACK_CACHE);
+    ck_assert_dbl(c->fallback.hit, 0.75);
+}
+
+/* An alternate: an edge of its own, in no step, without policies. */
+static void check_alternate(const sim_call *a, uint32_t from, uint32_t to, uint32_t primary,
+                            int64_t timeout_ns, uint32_t profile, sim_breaker_scope scope,
+                            bool optional)
+{
+    check_call(a, from, to, timeout_ns, profile, 1);
+    ck_assert(a->alternate);
+    ck_assert_uint_eq(a->primary, primary);
+    ck_assert_int_eq(a->scope, scope);
+    ck_assert(a->optional == optional);
+    ck_assert_uint_eq(a->n_alts, 0);
+    check_no_retry(&a->retry);
+    ck_assert_uint_eq(a->bulkhead.max_concurrent, 0);
+    ck_assert_int_eq(a->fallback.kind, SIM_FALLBACK_NONE);
+}
+
+static void check_policy_steps(const sim_scenario *sc)
+{
+    static const uint32_t first[] = { 0, 1, 2, 4, 5, 6 }, count[] = { 1, 1, 2, 1, 1, 1 };
+
+    ck_assert_uint_eq(sc->n_steps, 6);
+    for (int i = 0; i < 6; i++) {
+        ck_assert_uint_eq(sc->steps[i].first_call, first[i]);
+        ck_assert_uint_eq(sc->steps[i].n_calls, count[i]);
+        ck_assert(sc->steps[i].parallel == (i == 2));
+    }
+    ck_assert_uint_eq(sc->services[GATEWAY].n_steps, 4);
+    ck_assert_uint_eq(sc->services[PAYMENT].first_step, 4);
+    ck_assert_uint_eq(sc->services[BACKUP].first_step, 5);
+    /* 7 handler calls, then the 4 alternates in the order of their primaries */
+    ck_assert_uint_eq(sc->n_calls, 11);
+    for (uint32_t i = 0; i < sc->n_calls; i++)
+        ck_assert(sc->calls[i].alternate == (i >= 7));
+}
+
+static void check_policy_calls(const sim_scenario *sc)
+{
+    const sim_call *c = sc->calls;
+
+    /* calls[0]: no "policy", so the "default" set: 2 attempts, every other
+     * retry key at its default, fallback "fail", no bulkhead */
+    check_call(&c[0], GATEWAY, CART, 0, PROFILE_DEFAULT, 1);
+    check_retry(&c[0].retry, 2, SIM_BACKOFF_EXPONENTIAL, MS_NS(50), 2, T(1), SIM_RETRY_ON_DEFAULT);
+    ck_assert(!c[0].retry.budget);
+    ck_assert_uint_eq(c[0].bulkhead.max_concurrent, 0);
+    ck_assert_int_eq(c[0].fallback.kind, SIM_FALLBACK_FAIL);
+    ck_assert_uint_eq(c[0].n_alts, 0);
+    ck_assert(!c[0].alternate);
+
+    /* calls[1]: "resilient" with its bulkhead removed and its fallback replaced */
+    check_call(&c[1], GATEWAY, PAYMENT, MS_NS(800), PROFILE_DEFAULT, 1);
+    check_retry(&c[1].retry, 4, SIM_BACKOFF_DECORRELATED, MS_NS(20), 2, MS_NS(500),
+                SIM_RETRY_ON_TIMEOUT | SIM_RETRY_ON_REJECTED);
+    check_budget(&c[1].retry, 0.1, 5, T(30));
+    ck_assert_uint_eq(c[1].bulkhead.max_concurrent, 0);
+    ck_assert_int_eq(c[1].bulkhead.max_wait_ns, 0);
+    ck_assert_int_eq(c[1].fallback.kind, SIM_FALLBACK_DEFAULT);
+    ck_assert_uint_eq(c[1].first_alt, 7);
+    ck_assert_uint_eq(c[1].n_alts, 2);
+
+    /* calls[2]: "policy": false keeps even the "default" set away */
+    check_call(&c[2], GATEWAY, CATALOG, 0, PROFILE_DEFAULT, 1);
+    check_no_retry(&c[2].retry);
+    ck_assert_uint_eq(c[2].bulkhead.max_concurrent, 0);
+    ck_assert_int_eq(c[2].fallback.kind, SIM_FALLBACK_NONE);
+
+    /* calls[3]: the empty "bare" set plus inline parts; a constant backoff
+     * of 2 s raises the default cap to its base; "budget": {} is all defaults */
+    check_call(&c[3], GATEWAY, PRICING, 0, PROFILE_DEFAULT, 1);
+    check_retry(&c[3].retry, 3, SIM_BACKOFF_CONSTANT, T(2), 2, T(2), SIM_RETRY_ON_DEFAULT);
+    check_budget(&c[3].retry, 0.2, 10, T(10));
+    ck_assert_uint_eq(c[3].bulkhead.max_concurrent, 3);
+    ck_assert_int_eq(c[3].bulkhead.max_wait_ns, 0);
+    ck_assert_int_eq(c[3].fallback.kind, SIM_FALLBACK_DEFAULT);
+    ck_assert_uint_eq(c[3].first_alt, 9);
+    ck_assert_uint_eq(c[3].n_alts, 1);
+
+    /* calls[4]: "resilient" as it is */
+    check_call(&c[4], GATEWAY, LEDGER, 0, PROFILE_DEFAULT, 1);
+    check_resilient(&c[4]);
+    ck_assert_uint_eq(c[4].n_alts, 0);
+
+    /* calls[5]: an inline retry replaces the set's whole retry (its budget
+     * and backoff go too); the set's bulkhead stays; "fallback": false */
+    check_call(&c[5], PAYMENT, LEDGER, 0, PROFILE_DEFAULT, 1);
+    check_retry(&c[5].retry, 2, SIM_BACKOFF_EXPONENTIAL, MS_NS(50), 2, T(1), SIM_RETRY_ON_DEFAULT);
+    ck_assert(!c[5].retry.budget);
+    ck_assert_uint_eq(c[5].bulkhead.max_concurrent, 8);
+    ck_assert_int_eq(c[5].bulkhead.max_wait_ns, MS_NS(5));
+    ck_assert_int_eq(c[5].fallback.kind, SIM_FALLBACK_NONE);
+    ck_assert_uint_eq(c[5].first_alt, 10);
+    ck_assert_uint_eq(c[5].n_alts, 1);
+
+    /* calls[6]: the "default" set with its retry removed */
+    check_call(&c[6], BACKUP, LEDGER, 0, PROFILE_DEFAULT, 1);
+    check_no_retry(&c[6].retry);
+    ck_assert_int_eq(c[6].fallback.kind, SIM_FALLBACK_FAIL);
+}
+
+static void check_policy_alternates(const sim_scenario *sc)
+{
+    const sim_call *c = sc->calls;
+
+    /* the timeout, scope and optional of the primary; the "default" profile */
+    check_alternate(&c[7], GATEWAY, BACKUP, 1, MS_NS(800), PROFILE_DEFAULT, SIM_SCOPE_SERVICE,
+                    true);
+    check_alternate(&c[8], GATEWAY, LEDGER, 1, T(1), PROFILE_STRICT, SIM_SCOPE_INSTANCE, true);
+    check_alternate(&c[9], GATEWAY, BACKUP, 3, 0, SIM_NONE, SIM_SCOPE_INSTANCE, false);
+    check_alternate(&c[10], PAYMENT, BACKUP, 5, 0, PROFILE_DEFAULT, SIM_SCOPE_INSTANCE, false);
+}
+
+static void check_ejection(const sim_ejection *e, uint32_t consecutive, int64_t base_ns,
+                           int64_t max_ns, double max_percent)
+{
+    ck_assert_uint_eq(e->consecutive, consecutive);
+    ck_assert_int_eq(e->base_ns, base_ns);
+    ck_assert_int_eq(e->max_ns, max_ns);
+    ck_assert_dbl(e->max_percent, max_percent);
+}
+
+START_TEST(policies_scenario_loads_every_policy)
+{
+    sim_error err;
+    char msg[1200];
+    sim_scenario *sc = sim_scenario_load(GOOD_DIR "/policies.json", &err);
+
+    sim_error_format(&err, msg, sizeof msg);
+    ck_assert_msg(sc != NULL, "%s", msg);
+    ck_assert_uint_eq(sc->n_services, 7);
+    ck_assert_str_eq(sc->services[PRICING].name, "pricing");
+    ck_assert_uint_eq(sc->n_profiles, 2);
+    check_policy_steps(sc);
+    check_policy_calls(sc);
+    check_policy_alternates(sc);
+    check_ejection(&sc->services[PAYMENT].ejection, 3, T(10), T(120), 34);
+    check_ejection(&sc->services[BACKUP].ejection, 5, T(30), T(300), 50); /* {}: the defaults */
+    check_ejection(&sc->services[LEDGER].ejection, 0, 0, 0, 0);          /* false */
+    check_ejection(&sc->services[CART].ejection, 0, 0, 0, 0);            /* absent */
+    check_ejection(&sc->services[PRICING].ejection, 5, T(600), T(600), 50); /* max follows base */
+    sim_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(expect_list_loads_bounds_in_their_units)
+{
+    sim_scenario *sc = must_load(
+        "{\"name\":\"m\",\"duration\":\"60s\",\"services\":{"
+        "\"a\":{\"calls\":[{\"to\":\"b\"}]},\"b\":{}},"
+        "\"load\":[{\"entry\":\"a\",\"rate\":1}],"
+        "\"faults\":[{\"kind\":\"crash\",\"target\":\"b\",\"start\":\"1s\","
+        "\"duration\":\"1s\",\"label\":\"b down\"}],"
+        "\"expect\":[{\"metric\":\"availability_served\",\"min\":0.995},"
+        "{\"metric\":\"time_to_recover\",\"max\":\"20s\",\"fault\":\"b down\"},"
+        "{\"metric\":\"blast_radius\",\"max\":1},"
+        "{\"metric\":\"contained\",\"equals\":true},"
+        "{\"metric\":\"p99\",\"service\":\"a\",\"max\":\"800ms\"},"
+        "{\"metric\":\"availability\",\"service\":\"b\",\"min\":0.5,\"max\":1},"
+        "{\"metric\":\"retry_amplification\",\"edge\":\"a->b\",\"max\":1.2}]}");
+    const sim_expect *e = sc->expects;
+
+    ck_assert_uint_eq(sc->n_expects, 7);
+    ck_assert_str_eq(sim_expect_metrics[e[0].metric].name, "availability_served");
+    ck_assert_int_eq(sim_expect_metrics[e[0].metric].scope, SIM_EXPECT_RUN);
+    ck_assert(e[0].has_min && !e[0].has_max);
+    ck_assert_double_eq(e[0].min, 0.995);
+    ck_assert_str_eq(e[0].text, "availability_served >= 0.995");
+    ck_assert_uint_eq(e[1].fault, 0);
+    ck_assert_double_eq(e[1].max, 20.0); /* seconds */
+    ck_assert_str_eq(e[1].text, "time_to_recover for b down <= 20 s");
+    ck_assert_uint_eq(e[2].fault, SIM_NONE); /* every fault */
+    ck_assert_str_eq(e[2].text, "blast_radius for every fault <= 1");
+    ck_assert(e[3].has_min && e[3].has_max && e[3].min == 1 && e[3].max == 1);
+    ck_assert_str_eq(e[3].text, "contained for every fault == true");
+    ck_assert_int_eq(sim_expect_metrics[e[4].metric].scope, SIM_EXPECT_SERVICE);
+    ck_assert_uint_eq(e[4].service, 0);
+    ck_assert_double_eq_tol(e[4].max, 0.8, 1e-12);
+    ck_assert_str_eq(e[5].text, "availability of b in [0.5, 1]");
+    ck_assert_int_eq(sim_expect_metrics[e[6].metric].scope, SIM_EXPECT_EDGE);
+    ck_assert_uint_eq(e[6].edge, 0);
+    ck_assert_str_eq(e[6].text, "retry_amplification of a->b <= 1.2");
+    sim_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(policies_are_off_without_keys)
+{
+    sim_scenario *sc = must_load("{\"name\":\"m\",\"duration\":\"10s\","
+                                 "\"services\":{\"a\":{\"calls\":[{\"to\":\"b\"}]},\"b\":{}},"
+                                 "\"load\":[{\"entry\":\"a\",\"rate\":1}]}");
+    const sim_call *c = &sc->calls[0];
+
+    ck_assert_uint_eq(sc->n_calls, 1);
+    check_no_retry(&c->retry);
+    ck_assert_uint_eq(c->bulkhead.max_concurrent, 0);
+    ck_assert_int_eq(c->bulkhead.max_wait_ns, 0);
+    ck_assert_int_eq(c->fallback.kind, SIM_FALLBACK_NONE);
+    ck_assert_uint_eq(c->n_alts, 0);
+    ck_assert(!c->alternate);
+    check_ejection(&sc->services[0].ejection, 0, 0, 0, 0);
+    check_ejection(&sc->services[1].ejection, 0, 0, 0, 0);
+    sim_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(retry_object_has_documented_defaults)
+{
+    sim_scenario *sc = must_load("{\"name\":\"m\",\"duration\":\"10s\",\"services\":{"
+                                 "\"a\":{\"calls\":[{\"to\":\"b\",\"retry\":{}},"
+                                 "{\"to\":\"b\",\"retry\":{\"base\":\"3s\",\"on\":[\"shed\"]}},"
+                                 "{\"to\":\"b\",\"retry\":{\"budget\":false}},"
+                                 "{\"to\":\"b\",\"bulkhead\":{\"max_concurrent\":1,"
+                                 "\"max_wait\":\"1s\"},\"fallback\":\"fail\"}]},\"b\":{}},"
+                                 "\"load\":[{\"entry\":\"a\",\"rate\":1}]}");
+    const sim_call *c = sc->calls;
+
+    check_retry(&c[0].retry, 3, SIM_BACKOFF_EXPONENTIAL, MS_NS(50), 2, T(1), SIM_RETRY_ON_DEFAULT);
+    ck_assert(!c[0].retry.budget);
+    ck_assert_int_eq(c[0].retry.budget_window_ns, 0);
+    check_retry(&c[1].retry, 3, SIM_BACKOFF_EXPONENTIAL, T(3), 2, T(3), SIM_RETRY_ON_SHED);
+    ck_assert(!c[2].retry.budget);
+    ck_assert_uint_eq(c[2].retry.max_attempts, 3);
+    check_no_retry(&c[3].retry);
+    ck_assert_uint_eq(c[3].bulkhead.max_concurrent, 1);
+    ck_assert_int_eq(c[3].bulkhead.max_wait_ns, T(1));
+    ck_assert_int_eq(c[3].fallback.kind, SIM_FALLBACK_FAIL);
+    ck_assert_dbl(c[3].fallback.hit, 0);
+    sim_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(alternates_of_parallel_calls_keep_steps_contiguous)
+{
+    /* b's handler call comes after a's alternate in the file, but every
+     * handler call precedes every alternate in sc->calls */
+    sim_scenario *sc = must_load(
+        "{\"name\":\"m\",\"duration\":\"10s\",\"services\":{"
+        "\"a\":{\"calls\":[{\"parallel\":[{\"to\":\"b\",\"alternates\":[{\"to\":\"c\"},"
+        "{\"to\":\"d\"}]},{\"to\":\"c\"}]},{\"to\":\"d\",\"alternates\":[{\"to\":\"c\"}]}]},"
+        "\"b\":{\"calls\":[{\"to\":\"c\",\"alternates\":[{\"to\":\"d\"}]}]},\"c\":{},\"d\":{}},"
+        "\"load\":[{\"entry\":\"a\",\"rate\":1}]}");
+    const sim_call *c = sc->calls;
+
+    ck_assert_uint_eq(sc->n_calls, 8);
+    ck_assert_uint_eq(sc->steps[0].first_call, 0);
+    ck_assert_uint_eq(sc->steps[0].n_calls, 2);
+    ck_assert_uint_eq(sc->steps[1].first_call, 2);
+    ck_assert_uint_eq(sc->steps[2].first_call, 3); /* b's only step */
+    ck_assert_uint_eq(c[0].first_alt, 4);
+    ck_assert_uint_eq(c[0].n_alts, 2);
+    ck_assert_uint_eq(c[1].n_alts, 0);
+    ck_assert_uint_eq(c[2].first_alt, 6);
+    ck_assert_uint_eq(c[3].first_alt, 7);
+    ck_assert_uint_eq(c[3].from, 1);
+    for (uint32_t i = 4; i < 8; i++)
+        ck_assert(c[i].alternate);
+    ck_assert_uint_eq(c[4].primary, 0);
+    ck_assert_uint_eq(c[4].to, 2);
+    ck_assert_uint_eq(c[5].primary, 0);
+    ck_assert_uint_eq(c[5].to, 3);
+    ck_assert_uint_eq(c[6].primary, 2);
+    ck_assert_uint_eq(c[7].primary, 3);
+    ck_assert_uint_eq(c[7].from, 1);
+    ck_assert_uint_eq(c[7].to, 3);
+    sim_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(fault_may_target_an_alternate_edge)
+{
+    sim_scenario *sc = must_load(
+        "{\"name\":\"m\",\"duration\":\"10s\",\"services\":{"
+        "\"a\":{\"calls\":[{\"to\":\"b\",\"alternates\":[{\"to\":\"c\"}]}]},\"b\":{},\"c\":{}},"
+        "\"load\":[{\"entry\":\"a\",\"rate\":1}],"
+        "\"faults\":[{\"kind\":\"partition\",\"target\":\"a->c\",\"start\":0,\"duration\":1}]}");
+
+    ck_assert_int_eq(sc->faults[0].target, SIM_TARGET_EDGE);
+    ck_assert_uint_eq(sc->faults[0].from, 0);
+    ck_assert_uint_eq(sc->faults[0].service, 2);
+    sim_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(cycle_through_a_parallel_alternate_names_its_path)
+{
+    char msg[1200];
+
+    must_fail("{\"name\":\"m\",\"duration\":\"10s\",\"services\":{"
+              "\"a\":{\"calls\":[{\"to\":\"b\"}]},"
+              "\"b\":{\"calls\":[{\"parallel\":[{\"to\":\"c\"},{\"to\":\"c\",\"alternates\":["
+              "{\"to\":\"d\"},{\"to\":\"a\"}]}]}]},\"c\":{},\"d\":{}},"
+              "\"load\":[{\"entry\":\"a\",\"rate\":1}]}",
+              msg, sizeof msg);
+    ck_assert_str_eq(msg, "test:1:142: services.b.calls[0].parallel[1].alternates[1]: call "
+                          "cycle: a -> b -> a");
+}
+END_TEST
+
 /* ---- defaults ---------------------------------------------------------------------- */
 
 START_TEST(defaults_are_applied)
@@ -639,6 +996,14 @@ START_TEST(empty_profile_has_resilience4j_defaults)
     ck_assert_int_eq(c->half_open_deadline_ns, want.half_open_deadline_ns);
     ck_assert(!c->synchronized);
     ck_assert(c->random == NULL);
+    ck_assert_dbl(c->failure_rate_z, 0); /* the failure-prediction rules stay off */
+    ck_assert_uint_eq(c->latency_short_calls, want.latency_short_calls);
+    ck_assert_int_eq(c->latency_long_ns, want.latency_long_ns);
+    ck_assert_dbl(c->latency_trend_ratio, want.latency_trend_ratio);
+    ck_assert_dbl(c->throttle_k, want.throttle_k);
+    ck_assert_int_eq(c->throttle_window_ns, want.throttle_window_ns);
+    ck_assert_int_eq(c->recovery_ramp_ns, want.recovery_ramp_ns);
+    ck_assert_dbl(c->recovery_ramp_start, want.recovery_ramp_start);
     sim_scenario_free(sc);
 }
 END_TEST
@@ -850,11 +1215,13 @@ END_TEST
 
 /* ---- robustness -------------------------------------------------------------------- */
 
+static const char *const robust_files[] = { GOOD_DIR "/full.json", GOOD_DIR "/policies.json" };
+
 /* Every prefix of a valid scenario is an error (never a crash or a leak). */
 START_TEST(every_truncation_of_a_good_file_is_an_error)
 {
     size_t len = 0;
-    char *text = slurp(GOOD_DIR "/full.json", &len);
+    char *text = slurp(robust_files[_i], &len);
 
     ck_assert_ptr_nonnull(text);
     for (size_t cut = 0; cut + 2 < len; cut++) {
@@ -877,7 +1244,7 @@ START_TEST(mangled_input_never_crashes)
 {
     static const char junk[] = "{}[]\",:0-9.e\\ xtfn#>";
     size_t len = 0;
-    char *text = slurp(GOOD_DIR "/full.json", &len);
+    char *text = slurp(robust_files[_i], &len);
     uint64_t state = 0x9E3779B97F4A7C15u;
     int loaded = 0;
 
@@ -924,6 +1291,7 @@ Suite *scenario_suite(void)
     tcase_add_test(golden, null_error_pointer_and_null_text_are_safe);
     tcase_add_test(golden, long_cycle_is_found_without_deep_recursion);
     tcase_add_test(golden, first_error_wins);
+    tcase_add_test(golden, cycle_through_a_parallel_alternate_names_its_path);
     tcase_set_timeout(golden, 30);
     suite_add_tcase(s, golden);
 
@@ -933,6 +1301,12 @@ Suite *scenario_suite(void)
     tcase_add_test(values, empty_profile_has_resilience4j_defaults);
     tcase_add_test(values, calls_use_the_default_profile_only_when_it_exists);
     tcase_add_test(values, numbers_may_be_written_as_integral_reals);
+    tcase_add_test(values, policies_scenario_loads_every_policy);
+    tcase_add_test(values, policies_are_off_without_keys);
+    tcase_add_test(values, expect_list_loads_bounds_in_their_units);
+    tcase_add_test(values, retry_object_has_documented_defaults);
+    tcase_add_test(values, alternates_of_parallel_calls_keep_steps_contiguous);
+    tcase_add_test(values, fault_may_target_an_alternate_edge);
     tcase_add_test(values, duration_parse_accepts_units_and_plain_seconds);
     tcase_add_test(values, json_number_durations_are_seconds);
     suite_add_tcase(s, values);
@@ -944,8 +1318,8 @@ Suite *scenario_suite(void)
     tcase_add_test(rates, rate_never_goes_below_zero_and_zero_bursts_silence);
     suite_add_tcase(s, rates);
 
-    tcase_add_test(robust, every_truncation_of_a_good_file_is_an_error);
-    tcase_add_test(robust, mangled_input_never_crashes);
+    tcase_add_loop_test(robust, every_truncation_of_a_good_file_is_an_error, 0, 2);
+    tcase_add_loop_test(robust, mangled_input_never_crashes, 0, 2);
     tcase_set_timeout(robust, 60);
     suite_add_tcase(s, robust);
     return s;

@@ -46,6 +46,10 @@ Suite *hist_suite(void);
 Suite *city_suite(void);
 Suite *scenario_suite(void);
 Suite *examples_suite(void);
+Suite *showcase_suite(void);
+Suite *predict_suite(void);
+Suite *policies_suite(void);
+Suite *analysis_suite(void);
 
 /* A COUNT window of 4 that needs all 4 calls, failure rate >= 50 % only, slow
  * above 100 ms, open wait 10 s (fixed), 2 trial permits judged by rate, no
