@@ -21,6 +21,8 @@ enum {
 int cmd_demo(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 /* Load a scenario; on error print "file:line:col: path: what" to stderr and
  * return NULL. */

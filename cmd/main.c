@@ -14,6 +14,8 @@ struct command {
 
 static const struct command commands[] = {
     { "run", cmd_run, "play a scenario in virtual time and write its report" },
+    { "check", cmd_check, "CI gate: play scenarios on several seeds, test their expectations" },
+    { "compare", cmd_compare, "two runs (or scenarios) side by side, with the differences" },
     { "validate", cmd_validate, "check scenario files without running them" },
     { "demo", cmd_demo, "feed one breaker a failing, then recovering dependency" },
 };

@@ -345,6 +345,18 @@ static json_t *report_json(const report_run *r, builder *b)
     return root;
 }
 
+json_t *report_build_json(const report_run *r)
+{
+    builder b = { true };
+    json_t *root = report_json(r, &b);
+
+    if (!b.ok) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
 bool report_write_json(const report_run *r, const char *dir, report_error *err)
 {
     builder b = { true };

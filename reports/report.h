@@ -39,6 +39,11 @@ typedef struct report_error {
     char text[8192];
 } report_error;
 
+/* report.json's content as a jansson value (a new reference), NULL when out
+ * of memory. */
+struct json_t;
+struct json_t *report_build_json(const report_run *r);
+
 /* Write one output file into 'dir' (which must exist). */
 bool report_write_json(const report_run *r, const char *dir, report_error *err);
 bool report_write_series(const report_run *r, const char *dir, report_error *err);

@@ -128,13 +128,60 @@ for f in report.json series.csv events.jsonl; do
     cmp -s "$tmp/k1/$f" "$tmp/k2/$f" || { echo "FAIL: checkout $f differs between runs"; fails=$((fails + 1)); }
 done
 
+# compare: two runs, or a run and a scenario.
+expect 0 "compare --help" -- "$fb" compare --help
+contains out "usage: firebreak compare A B" "compare --help"
+expect 2 "compare one thing" -- "$fb" compare "$tmp/a"
+expect 2 "compare a missing run" -- "$fb" compare "$tmp/a" "$tmp/nowhere"
+expect 0 "compare two runs" -- "$fb" compare "$tmp/a" "$tmp/c"
+contains out "  availability " "compare shows availability"
+contains out "fault \"backend down\"" "compare shows each fault"
+expect 0 "compare a run with a scenario" -- "$fb" compare "$tmp/a" scenarios/minimal.json
+contains out "  false trips " "compare plays a scenario"
+
+# check: expectations on several seeds, JUnit, baselines.
+expect 0 "check --help" -- "$fb" check --help
+contains out "usage: firebreak check SCENARIO" "check --help"
+expect 2 "check with no scenario" -- "$fb" check
+expect 2 "check --seeds 0" -- "$fb" check --seeds 0 scenarios/checkout.json
+contains err "--seeds wants 1 to 1000, not '0'" "bad seeds message"
+expect 2 "check --tolerance x" -- "$fb" check --tolerance x scenarios/checkout.json
+expect 2 "check a bad scenario" -- "$fb" check tests/scenarios/bad/bad_literal.json --junit "$tmp/bad.xml"
+contains err "$(cat tests/scenarios/bad/bad_literal.err)" "check prints the position"
+contains bad.xml '<error message=' "a scenario that does not load is a JUnit error"
+expect 0 "check checkout" -- "$fb" check scenarios/checkout.json --junit "$tmp/junit.xml" --out "$tmp/base"
+contains out "PASS  time_to_recover for payment slow <= 15 s" "check prints each result"
+contains out "1 scenario, 12 results: 0 failed" "check summary"
+contains junit.xml '<testsuites name="firebreak check" tests="12" failures="0" errors="0">' "JUnit totals"
+contains junit.xml 'name="blast_radius for fraud down &lt;= 1"' "JUnit escapes names"
+expect 1 "check a failing scenario" -- "$fb" check tests/scenarios/check/failing.json --seeds 2 --junit "$tmp/fail.xml"
+contains out "FAIL  availability >= 0.999" "check marks the failure"
+contains fail.xml '<failure message="seed 1: measured 0.659745; seed 2: measured 0.639766, expected availability &gt;= 0.999"/>' "JUnit failure names seeds, values and the bound"
+python3 -c "import sys, xml.etree.ElementTree as E; [E.parse(f) for f in sys.argv[1:]]" \
+    "$tmp/junit.xml" "$tmp/fail.xml" "$tmp/bad.xml" || { echo "FAIL: JUnit XML is not well-formed"; fails=$((fails + 1)); }
+expect 0 "check against its own baseline" -- "$fb" check scenarios/checkout.json --seeds 1 --baseline "$tmp/base"
+contains out "PASS  availability" "baseline comparisons are printed"
+# A baseline that was better: availability 0.99 and a 1 s recovery.
+mkdir -p "$tmp/better/checkout"
+sed -e '/"analysis"/,/"faults"/s/"availability": 0\.[0-9]*/"availability": 0.99/' \
+    -e 's/"time_to_recover_s": [0-9.]*/"time_to_recover_s": 1.0/' \
+    "$tmp/base/checkout/report.json" >"$tmp/better/checkout/report.json"
+expect 1 "check against a better baseline" -- "$fb" check scenarios/checkout.json --seeds 1 --baseline "$tmp/better" --junit "$tmp/reg.xml"
+contains out "FAIL  availability 0.966288, baseline 0.99 (tolerance 0.001)" "availability regression"
+contains out "FAIL  time_to_recover for payment slow: 7 s, baseline 1 s" "recovery regression"
+expect 2 "check against a missing baseline" -- "$fb" check scenarios/checkout.json --seeds 1 --baseline "$tmp/nowhere"
+
 # valgrind: error paths and the demo free everything and touch nothing invalid.
 if command -v valgrind >/dev/null 2>&1; then
     for args in "frobnicate" "--frobnicate" "" "demo extra" "demo --bogus" "demo" \
         "validate" "validate $tmp/missing.json" "validate tests/scenarios/bad/bad_literal.json" \
         "validate tests/scenarios/bad/duplicate_key.json scenarios/checkout.json" \
         "run" "run --seed x scenarios/minimal.json" "run $tmp/missing.json" \
-        "run tests/scenarios/bad/cycle_indirect.json" "run -q scenarios/minimal.json --out /dev/null/x"; do
+        "run tests/scenarios/bad/cycle_indirect.json" "run -q scenarios/minimal.json --out /dev/null/x" \
+        "check" "check --seeds 0 x" "check tests/scenarios/bad/bad_literal.json" \
+        "check --seeds 1 scenarios/minimal.json --baseline $tmp/nowhere" \
+        "check --seeds 1 scenarios/minimal.json --junit /dev/null/x" \
+        "compare" "compare $tmp/a $tmp/nowhere" "compare tests/scenarios/bad/bad_literal.json $tmp/a"; do
         # shellcheck disable=SC2086
         valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all \
             "$fb" $args >/dev/null 2>"$tmp/vg"
