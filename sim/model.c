@@ -98,10 +98,33 @@ double sim_load_rate(const sim_scenario *sc, const sim_load *load, int64_t t_ns)
     return rate > 0 ? rate : 0;
 }
 
+/* The largest product of burst multipliers in force at one instant: the
+ * product is largest at some burst's start, so look at each start. O(n^2)
+ * in the bursts of one load, which are few. */
+static double max_bursts(const sim_rate_change *ch, uint32_t n)
+{
+    double best = 1;
+
+    for (uint32_t i = 0; i < n; i++) {
+        double product = 1;
+
+        if (ch[i].kind != SIM_RATE_BURST)
+            continue;
+        for (uint32_t j = 0; j < n; j++)
+            if (ch[j].kind == SIM_RATE_BURST && ch[j].value > 1 &&
+                ch[j].start_ns <= ch[i].start_ns &&
+                ch[i].start_ns - ch[j].start_ns < ch[j].duration_ns)
+                product *= ch[j].value;
+        if (product > best)
+            best = product;
+    }
+    return best;
+}
+
 double sim_load_max_rate(const sim_scenario *sc, const sim_load *load)
 {
     const sim_rate_change *ch;
-    double level, bursts = 1, diurnal = 1;
+    double level, diurnal = 1;
 
     if (!sc || !load)
         return 0;
@@ -112,12 +135,10 @@ double sim_load_max_rate(const sim_scenario *sc, const sim_load *load)
 
         if ((c->kind == SIM_RATE_STEP || c->kind == SIM_RATE_RAMP) && c->value > level)
             level = c->value;
-        else if (c->kind == SIM_RATE_BURST && c->value > 1)
-            bursts *= c->value;
         else if (c->kind == SIM_RATE_DIURNAL)
             diurnal *= 1 + c->value;
     }
-    return level * bursts * diurnal;
+    return level * max_bursts(ch, load->n_changes) * diurnal;
 }
 
 void sim_scenario_free(sim_scenario *sc)

@@ -188,7 +188,8 @@ START_TEST(every_example_loads_and_runs)
     /* The showcase scenarios (tests/test_showcase.c) are examples too. */
     static const char *const expected[] = { "checkout.json", "fanout.json", "minimal.json",
                                             "retry-storm.json", "fallback.json",
-                                            "failover.json" };
+                                            "failover.json", "brownout-ramp.json",
+                                            "noisy-healthy.json" };
     enum { N_EXPECTED = sizeof expected / sizeof expected[0] };
     bool seen[N_EXPECTED] = { false };
     DIR *d = opendir(EXAMPLES_DIR);

@@ -1134,6 +1134,28 @@ START_TEST(diurnal_shape_multiplies_by_a_sine)
 }
 END_TEST
 
+/* The bound for thinning is the largest product of bursts that overlap, not
+ * the product of all: six separate x30 bursts once made it 30^6 (a run that
+ * never ended). */
+START_TEST(max_rate_multiplies_only_bursts_that_overlap)
+{
+    sim_scenario *sc = load_with("{\"entry\":\"a\",\"rate\":1,\"bursts\":["
+                                 "{\"start\":\"5s\",\"duration\":\"1s\",\"multiplier\":30},"
+                                 "{\"start\":\"15s\",\"duration\":\"1s\",\"multiplier\":30},"
+                                 "{\"start\":\"25s\",\"duration\":\"10s\",\"multiplier\":30},"
+                                 "{\"start\":\"30s\",\"duration\":\"1s\",\"multiplier\":2},"
+                                 "{\"start\":\"35s\",\"duration\":\"1s\",\"multiplier\":30},"
+                                 "{\"start\":\"45s\",\"duration\":\"1s\",\"multiplier\":30}]}");
+
+    /* Only [25s, 35s) and [30s, 31s) overlap: 30 x 2. The burst at 35 s
+     * starts as the long one ends. */
+    ck_assert_dbl(sim_load_max_rate(sc, &sc->loads[0]), 60);
+    ck_assert_dbl(rate_at(sc, 30.5), 60);
+    ck_assert_dbl(rate_at(sc, 35.5), 30);
+    sim_scenario_free(sc);
+}
+END_TEST
+
 START_TEST(rate_never_goes_below_zero_and_zero_bursts_silence)
 {
     sim_scenario *sc = load_with("{\"entry\":\"a\",\"rate\":100,"
@@ -1316,6 +1338,7 @@ Suite *scenario_suite(void)
     tcase_add_test(rates, step_and_ramp_at_the_same_instant_keep_file_order);
     tcase_add_test(rates, diurnal_shape_multiplies_by_a_sine);
     tcase_add_test(rates, rate_never_goes_below_zero_and_zero_bursts_silence);
+    tcase_add_test(rates, max_rate_multiplies_only_bursts_that_overlap);
     suite_add_tcase(s, rates);
 
     tcase_add_loop_test(robust, every_truncation_of_a_good_file_is_an_error, 0, 2);
