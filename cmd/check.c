@@ -41,19 +41,6 @@ static void check_usage(FILE *out)
             "  firebreak check scenarios/*.json --seeds 5 --junit out/junit.xml\n");
 }
 
-/* NAME of path/NAME.json */
-static void base_name(const char *path, char *buf, size_t size)
-{
-    const char *base = strrchr(path, '/');
-    size_t n;
-
-    base = base ? base + 1 : path;
-    n = strlen(base);
-    if (n > 5 && strcmp(base + n - 5, ".json") == 0)
-        n -= 5;
-    snprintf(buf, size, "%.*s", (int)n, base);
-}
-
 typedef struct check_options {
     unsigned seeds;
     const char *junit, *baseline, *out;
@@ -122,7 +109,7 @@ static bool play_seed(scenario_run *s, const char *path, size_t k, const check_o
         return false;
     }
     report_check_run(&p.run, &s->checks[k * s->suite.n_checks]);
-    base_name(path, name, sizeof name);
+    cmd_scenario_name(path, name, sizeof name);
     if (k == 0 && o->baseline) {
         int n;
 

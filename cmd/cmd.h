@@ -42,6 +42,9 @@ bool cmd_play_run(const sim_scenario *sc, const sim_run_options *o, const char *
                   cmd_play *p);
 void cmd_play_free(cmd_play *p);
 
+/* NAME for a scenario file path/NAME.json (the file name without .json). */
+void cmd_scenario_name(const char *path, char *buf, size_t size);
+
 /* A decimal unsigned integer, the whole string; false otherwise. */
 bool cmd_parse_u64(const char *text, uint64_t *out);
 

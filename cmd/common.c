@@ -68,3 +68,15 @@ void cmd_play_free(cmd_play *p)
     sim_city_free(p->city);
     memset(p, 0, sizeof(*p));
 }
+
+void cmd_scenario_name(const char *path, char *buf, size_t size)
+{
+    const char *base = strrchr(path, '/');
+    size_t n;
+
+    base = base ? base + 1 : path;
+    n = strlen(base);
+    if (n > 5 && strcmp(base + n - 5, ".json") == 0)
+        n -= 5;
+    snprintf(buf, size, "%.*s", (int)n, base);
+}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "plot.h"
 #include "report.h"
 #include "scenario.h"
 
@@ -36,19 +37,6 @@ static void run_usage(FILE *out)
             "  -h, --help        this help\n\n"
             "exit codes: 0 ok, 2 usage, bad scenario or outputs that cannot be written\n\n"
             "example:\n  firebreak run scenarios/checkout.json --seed 7 --out out/checkout-7\n");
-}
-
-/* out/NAME for scenarios/NAME.json */
-static void default_out(const char *path, char *buf, size_t size)
-{
-    const char *base = strrchr(path, '/');
-    size_t n;
-
-    base = base ? base + 1 : path;
-    n = strlen(base);
-    if (n > 5 && strcmp(base + n - 5, ".json") == 0)
-        n -= 5;
-    snprintf(buf, size, "out/%.*s", (int)n, base);
 }
 
 int cmd_run(int argc, char **argv)
@@ -83,6 +71,7 @@ int cmd_run(int argc, char **argv)
     cmd_play run = { 0 }, cf = { 0 };
     sim_scenario *sc;
     report_error err;
+    bool rendered = false;
     int c, rc = CMD_OK;
 
     while ((c = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
@@ -149,7 +138,10 @@ int cmd_run(int argc, char **argv)
         return CMD_USAGE;
     }
     if (!out) {
-        default_out(argv[optind], out_buf, sizeof(out_buf));
+        char name[256];
+
+        cmd_scenario_name(argv[optind], name, sizeof(name));
+        snprintf(out_buf, sizeof(out_buf), "out/%s", name);
         out = out_buf;
     }
     cf_opts = opts;
@@ -172,11 +164,15 @@ int cmd_run(int argc, char **argv)
             report_print_table(&run.run, stdout);
             printf("\n");
         }
-        if (!report_write_all(&run.run, out, &err)) {
+        if (!report_write_all(&run.run, out, &err) ||
+            !report_plot_write(&run.run, out, &rendered, &err)) {
             fprintf(stderr, "firebreak: run: cannot write the outputs: %s\n", err.text);
             rc = CMD_USAGE;
         } else {
-            printf("report: %s/report.json (with series.csv and events.jsonl)\n", out);
+            if (!rendered)
+                fprintf(stderr, "gnuplot not found: wrote the plot scripts and data; install "
+                                "gnuplot to render them\n");
+            printf("report: %s/report.json (with series.csv, events.jsonl and plots/)\n", out);
         }
     }
     cmd_play_free(&cf);

@@ -103,4 +103,26 @@ static inline sim_call *add_alternate(city_fixture *f, uint32_t primary, uint32_
     return a;
 }
 
+/* For tests on the scenario files: a service or an edge by name; the test
+ * fails when there is none. */
+static inline uint32_t service_named(const sim_scenario *sc, const char *name)
+{
+    uint32_t s = sim_scenario_service(sc, name);
+
+    ck_assert_msg(s != SIM_NONE, "%s has no service %s", sc->name, name);
+    return s;
+}
+
+/* The first call edge from -> to (a handler call or an alternate). */
+static inline uint32_t edge_named(const sim_scenario *sc, const char *from, const char *to)
+{
+    uint32_t f = service_named(sc, from), t = service_named(sc, to);
+
+    for (uint32_t k = 0; k < sc->n_calls; k++)
+        if (sc->calls[k].from == f && sc->calls[k].to == t)
+            return k;
+    ck_assert_msg(0, "%s has no call %s->%s", sc->name, from, to);
+    return SIM_NONE;
+}
+
 #endif /* FIREBREAK_CITY_FIXTURE_H */

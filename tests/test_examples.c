@@ -18,6 +18,7 @@
 
 #include "city.h"
 #include "scenario.h"
+#include "city_fixture.h"
 #include "tests.h"
 
 #define EXAMPLES_DIR "scenarios"
@@ -58,36 +59,17 @@ static sim_city *play(const sim_scenario *sc, uint64_t seed, int64_t until_ns, b
     return c;
 }
 
-static uint32_t service(const sim_scenario *sc, const char *name)
-{
-    uint32_t s = sim_scenario_service(sc, name);
-
-    ck_assert_msg(s != SIM_NONE, "%s has no service %s", sc->name, name);
-    return s;
-}
-
-/* The index of the call edge from -> to. */
-static uint32_t edge(const sim_scenario *sc, const char *from, const char *to)
-{
-    uint32_t f = service(sc, from), t = service(sc, to);
-
-    for (uint32_t k = 0; k < sc->n_calls; k++)
-        if (sc->calls[k].from == f && sc->calls[k].to == t)
-            return k;
-    ck_assert_msg(0, "%s has no call %s->%s", sc->name, from, to);
-    return SIM_NONE;
-}
 
 static const sim_edge_stats *edge_stats(const sim_city *c, const sim_scenario *sc, const char *from,
                                         const char *to)
 {
-    return sim_city_edge(c, edge(sc, from, to));
+    return sim_city_edge(c, edge_named(sc, from, to));
 }
 
 static const sim_service_stats *service_stats(const sim_city *c, const sim_scenario *sc,
                                               const char *name)
 {
-    return sim_city_service(c, service(sc, name));
+    return sim_city_service(c, service_named(sc, name));
 }
 
 /* Busy workers over the run, as a share of all the service's worker slots. */
@@ -268,7 +250,7 @@ END_TEST
  * payment->fraud (fraud down, 90-105 s). */
 static bool faulted_edge(const sim_scenario *sc, uint32_t k)
 {
-    return k == edge(sc, "gateway", "payment") || k == edge(sc, "payment", "fraud");
+    return k == edge_named(sc, "gateway", "payment") || k == edge_named(sc, "payment", "fraud");
 }
 
 START_TEST(checkout_is_stable_in_normal_operation)
@@ -302,7 +284,7 @@ END_TEST
 START_TEST(checkout_breakers_open_during_their_faults_and_only_then)
 {
     sim_scenario *sc = load_example("checkout");
-    uint32_t to_payment = edge(sc, "gateway", "payment"), to_fraud = edge(sc, "payment", "fraud");
+    uint32_t to_payment = edge_named(sc, "gateway", "payment"), to_fraud = edge_named(sc, "payment", "fraud");
     sim_city *at40 = play(sc, 0, T(40), false); /* the start of the payment fault */
     sim_city *at60 = play(sc, 0, T(60), false); /* the end of the payment fault */
     sim_city *at90 = play(sc, 0, T(90), false); /* the start of the fraud fault */

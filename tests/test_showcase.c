@@ -21,6 +21,7 @@
 #include "analysis.h"
 #include "city.h"
 #include "scenario.h"
+#include "city_fixture.h"
 #include "tests.h"
 
 #define EXAMPLES_DIR "scenarios"
@@ -73,25 +74,6 @@ static void played_free(played *p)
     sim_city_free(p->c);
 }
 
-static uint32_t service(const sim_scenario *sc, const char *name)
-{
-    uint32_t s = sim_scenario_service(sc, name);
-
-    ck_assert_msg(s != SIM_NONE, "%s has no service %s", sc->name, name);
-    return s;
-}
-
-/* The index of the call edge from -> to (a handler call or an alternate). */
-static uint32_t edge(const sim_scenario *sc, const char *from, const char *to)
-{
-    uint32_t f = service(sc, from), t = service(sc, to);
-
-    for (uint32_t k = 0; k < sc->n_calls; k++)
-        if (sc->calls[k].from == f && sc->calls[k].to == t)
-            return k;
-    ck_assert_msg(0, "%s has no call %s->%s", sc->name, from, to);
-    return SIM_NONE;
-}
 
 /* The counts of series 's' summed over the ticks that lie within
  * [from_ns, to_ns). */
@@ -198,7 +180,7 @@ START_TEST(retry_storm_amplifies_load_and_delays_recovery)
     for (size_t i = 0; i < sizeof storm_seeds / sizeof storm_seeds[0]; i++) {
         uint64_t seed = storm_seeds[i];
         sim_scenario *sc = load_example("retry-storm");
-        uint32_t k = edge(sc, "shop", "inventory"), inv = service(sc, "inventory");
+        uint32_t k = edge_named(sc, "shop", "inventory"), inv = service_named(sc, "inventory");
         played p;
         double amp;
         size_t healthy;
@@ -248,7 +230,7 @@ START_TEST(retry_storm_budget_caps_amplification)
     for (size_t i = 0; i < sizeof storm_seeds / sizeof storm_seeds[0]; i++) {
         uint64_t seed = storm_seeds[i];
         sim_scenario *sc = load_example("retry-storm");
-        uint32_t k = edge(sc, "shop", "inventory");
+        uint32_t k = edge_named(sc, "shop", "inventory");
         sim_retry *rt = &sc->calls[k].retry;
         played p;
         sim_counts w;
@@ -304,7 +286,7 @@ START_TEST(fallback_serves_through_the_catalog_outage)
 
     for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
         sim_scenario *sc = load_example("fallback");
-        uint32_t front = service(sc, "storefront"), k = edge(sc, "storefront", "catalog");
+        uint32_t front = service_named(sc, "storefront"), k = edge_named(sc, "storefront", "catalog");
         played p;
         sim_counts out, e;
         double strict, served;
@@ -354,8 +336,8 @@ START_TEST(failover_reroutes_payments_to_the_second_provider)
     for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
         uint64_t seed = seeds[i];
         sim_scenario *sc = load_example("failover");
-        uint32_t entry = service(sc, "checkout");
-        uint32_t ka = edge(sc, "checkout", "payments-a"), kb = edge(sc, "checkout", "payments-b");
+        uint32_t entry = service_named(sc, "checkout");
+        uint32_t ka = edge_named(sc, "checkout", "payments-a"), kb = edge_named(sc, "checkout", "payments-b");
         played p;
         const sim_counts *a, *b;
         sim_counts out, a_out, b_before, b_after;
@@ -410,7 +392,7 @@ START_TEST(brownout_ramp_trend_opens_long_before_the_failure_rate)
     for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
         uint64_t seed = seeds[i];
         sim_scenario *sc = load_example("brownout-ramp");
-        uint32_t kt = edge(sc, "web-trend", "search"), kr = edge(sc, "web-rate", "search");
+        uint32_t kt = edge_named(sc, "web-trend", "search"), kr = edge_named(sc, "web-rate", "search");
         const int64_t rise = T(60); /* the first step of the staircase */
         const sim_log_entry *trend, *rate;
         int64_t detected = INT64_MAX;
@@ -462,8 +444,8 @@ END_TEST
 START_TEST(noisy_healthy_only_the_naive_rule_trips)
 {
     sim_scenario *sc = load_example("noisy-healthy");
-    uint32_t kn = edge(sc, "app-naive", "ledger"), kw = edge(sc, "app-wilson", "ledger");
-    uint32_t kp = edge(sc, "app-predictive", "ledger");
+    uint32_t kn = edge_named(sc, "app-naive", "ledger"), kw = edge_named(sc, "app-wilson", "ledger");
+    uint32_t kp = edge_named(sc, "app-predictive", "ledger");
     uint64_t naive = 0, wilson = 0, predictive = 0;
 
     ck_assert_int_eq(sc->n_faults, 0);
