@@ -143,6 +143,8 @@ check-exports: $(B)/libfirebreak.so
 check-cli: $(B)/firebreak
 	@echo "== command-line tests"
 	sh tests/cli.sh $(B)/firebreak
+	sh tests/plots.sh $(B)/firebreak
+	sh tests/sweep.sh $(B)/firebreak
 
 # Install into a scratch DESTDIR and build a program outside the tree with
 # pkg-config, against both the shared and the static library.
@@ -169,8 +171,8 @@ install: all $(B)/firebreak.pc
 	ln -sf libfirebreak.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfirebreak.so
 	install -m 644 breaker/breaker.h $(DESTDIR)$(INCLUDEDIR)/firebreak/breaker.h
 	install -m 644 $(B)/firebreak.pc $(DESTDIR)$(PKGCONFIGDIR)/firebreak.pc
-	if [ -f docs/firebreak.1 ]; then install -d $(DESTDIR)$(MANDIR)/man1 && \
-	  install -m 644 docs/firebreak.1 $(DESTDIR)$(MANDIR)/man1/firebreak.1; fi
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 644 docs/firebreak.1 $(DESTDIR)$(MANDIR)/man1/firebreak.1
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/firebreak $(DESTDIR)$(LIBDIR)/libfirebreak.a \

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cmd.h"
 #include "expect.h"
 #include "junit.h"
@@ -33,7 +35,8 @@ static void check_usage(FILE *out)
             "                    not slow by more than a tick and 10 %%\n"
             "  --tolerance X     for availability against the baseline (default 0.001)\n"
             "  --out DIR         write the first seed's outputs to DIR/NAME (a baseline)\n"
-            "  -q, --quiet       print failures and the summary only\n"
+            "  --json            print the results as JSON on stdout instead of the table\n"
+            "  -q, --quiet       print failures and the summary only; no progress bar\n"
             "  -h, --help        this help\n\n"
             "exit codes: 0 every expectation held, 1 one failed or regressed,\n"
             "            2 usage, or a scenario that does not load or run\n\n"
@@ -45,8 +48,25 @@ typedef struct check_options {
     unsigned seeds;
     const char *junit, *baseline, *out;
     double tolerance;
-    bool quiet;
+    bool quiet, json, color;
+    cmd_progress bar;
+    size_t runs_done, runs_total; /* for the bar */
 } check_options;
+
+static void on_progress(void *ctx, int64_t now_ns, int64_t end_ns)
+{
+    check_options *o = ctx;
+
+    cmd_progress_update(&o->bar, ((double)o->runs_done + (double)now_ns / (double)end_ns) /
+                                     (double)o->runs_total);
+}
+
+static const char *verdict(const check_options *o, bool pass)
+{
+    if (!o->color)
+        return pass ? "PASS" : "FAIL";
+    return pass ? "\033[32mPASS\033[0m" : "\033[1;31mFAIL\033[0m";
+}
 
 /* One scenario: its suite of results (owned here). */
 typedef struct scenario_run {
@@ -79,7 +99,7 @@ static void print_suite(const scenario_run *s, const check_options *o)
         if (o->quiet && pass)
             continue;
         report_check_name(u->sc, &u->checks[i], name, sizeof name);
-        printf("  %s  %-56s", pass ? "PASS" : "FAIL", name);
+        printf("  %s  %-56s", verdict(o, pass), name);
         for (size_t k = 0; k < u->n_seeds; k++) {
             const report_check *c = &u->checks[k * u->n_checks + i];
 
@@ -90,13 +110,14 @@ static void print_suite(const scenario_run *s, const check_options *o)
     }
     for (size_t i = 0; i < u->n_baseline; i++)
         if (!o->quiet || !u->baseline[i].pass)
-            printf("  %s  %s\n", u->baseline[i].pass ? "PASS" : "FAIL", u->baseline[i].message);
+            printf("  %s  %s\n", verdict(o, u->baseline[i].pass), u->baseline[i].message);
 }
 
 /* Play one seed; evaluate; on the first seed also baseline and --out. */
-static bool play_seed(scenario_run *s, const char *path, size_t k, const check_options *o)
+static bool play_seed(scenario_run *s, const char *path, size_t k, check_options *o)
 {
-    sim_run_options ro = { .seed = s->seeds[k], .seed_set = true };
+    sim_run_options ro = { .seed = s->seeds[k], .seed_set = true, .progress = on_progress,
+                           .progress_ctx = o };
     report_error err;
     char name[256], dir[4096];
     cmd_play p;
@@ -130,10 +151,11 @@ static bool play_seed(scenario_run *s, const char *path, size_t k, const check_o
         }
     }
     cmd_play_free(&p);
+    o->runs_done++;
     return ok;
 }
 
-static bool run_scenario(scenario_run *s, const char *path, const check_options *o)
+static bool run_scenario(scenario_run *s, const char *path, check_options *o)
 {
     s->suite.file = path;
     s->suite.error = s->error;
@@ -161,15 +183,79 @@ static bool run_scenario(scenario_run *s, const char *path, const check_options 
     return true;
 }
 
+/* --json: every scenario's results on stdout. */
+static bool print_json(const report_suite *suites, size_t n, size_t results, size_t failures)
+{
+    json_t *root = json_object(), *list = json_array();
+    bool ok = root && list && json_object_set_new(root, "scenarios", list) == 0;
+    char name[600], value[64];
+
+    for (size_t i = 0; ok && i < n; i++) {
+        const report_suite *u = &suites[i];
+        json_t *o = json_object(), *seeds = json_array(), *res = json_array(), *base = json_array();
+
+        ok = o && seeds && res && base && json_array_append_new(list, o) == 0;
+        if (!ok) {
+            json_decref(o);
+            json_decref(seeds);
+            json_decref(res);
+            json_decref(base);
+            break;
+        }
+        json_object_set_new(o, "file", json_string(u->file));
+        json_object_set_new(o, "name", u->sc ? json_string(u->sc->name) : json_null());
+        json_object_set_new(o, "error", u->sc ? json_null() : json_string(u->error));
+        json_object_set_new(o, "seeds", seeds);
+        json_object_set_new(o, "results", res);
+        json_object_set_new(o, "baseline", base);
+        for (size_t k = 0; u->sc && k < u->n_seeds; k++)
+            json_array_append_new(seeds, json_integer((json_int_t)u->seeds[k]));
+        for (size_t j = 0; u->sc && j < u->n_checks; j++) {
+            json_t *r = json_object(), *values = json_array(), *shown = json_array();
+            bool pass = true;
+
+            report_check_name(u->sc, &u->checks[j], name, sizeof name);
+            for (size_t k = 0; k < u->n_seeds; k++) {
+                const report_check *c = &u->checks[k * u->n_checks + j];
+
+                pass &= c->pass;
+                json_array_append_new(values, isnan(c->value) ? json_null() : json_real(c->value));
+                report_check_value(c, value, sizeof value);
+                json_array_append_new(shown, json_string(value));
+            }
+            json_object_set_new(r, "name", json_string(name));
+            json_object_set_new(r, "pass", json_boolean(pass));
+            json_object_set_new(r, "values", values);
+            json_object_set_new(r, "shown", shown);
+            json_array_append_new(res, r);
+        }
+        for (size_t j = 0; u->sc && j < u->n_baseline; j++) {
+            json_t *r = json_object();
+
+            json_object_set_new(r, "name", json_string(u->baseline[j].name));
+            json_object_set_new(r, "pass", json_boolean(u->baseline[j].pass));
+            json_object_set_new(r, "message", json_string(u->baseline[j].message));
+            json_array_append_new(base, r);
+        }
+    }
+    ok = ok && json_object_set_new(root, "results", json_integer((json_int_t)results)) == 0 &&
+         json_object_set_new(root, "failed", json_integer((json_int_t)failures)) == 0 &&
+         json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) == 0;
+    printf("\n");
+    json_decref(root);
+    return ok;
+}
+
 static bool parse_options(int argc, char **argv, check_options *o, int *rc)
 {
-    enum { OPT_SEEDS = 256, OPT_JUNIT, OPT_BASELINE, OPT_TOLERANCE, OPT_OUT };
+    enum { OPT_SEEDS = 256, OPT_JUNIT, OPT_BASELINE, OPT_TOLERANCE, OPT_OUT, OPT_JSON };
     static const struct option options[] = {
         { "seeds", required_argument, NULL, OPT_SEEDS },
         { "junit", required_argument, NULL, OPT_JUNIT },
         { "baseline", required_argument, NULL, OPT_BASELINE },
         { "tolerance", required_argument, NULL, OPT_TOLERANCE },
         { "out", required_argument, NULL, OPT_OUT },
+        { "json", no_argument, NULL, OPT_JSON },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { 0 }
@@ -204,6 +290,9 @@ static bool parse_options(int argc, char **argv, check_options *o, int *rc)
             break;
         case OPT_OUT:
             o->out = optarg;
+            break;
+        case OPT_JSON:
+            o->json = true;
             break;
         case 'q':
             o->quiet = true;
@@ -245,17 +334,29 @@ int cmd_check(int argc, char **argv)
         free(suites);
         return CMD_USAGE;
     }
+    o.color = cmd_color(stdout);
+    o.runs_total = n * o.seeds;
+    cmd_progress_init(&o.bar, "checking", o.quiet || o.json);
     for (size_t i = 0; i < n; i++) {
         errors += !run_scenario(&runs[i], argv[optind + i], &o);
+        o.runs_done = (i + 1) * o.seeds;
         suites[i] = runs[i].suite;
-        print_suite(&runs[i], &o);
+        cmd_progress_done(&o.bar);
+        if (!o.json)
+            print_suite(&runs[i], &o);
         if (suites[i].sc) {
             failures += report_suite_failures(&suites[i]);
             results += suites[i].n_checks + suites[i].n_baseline;
         }
     }
-    printf("\n%zu scenario%s, %zu result%s: %zu failed%s\n", n, n == 1 ? "" : "s", results,
-           results == 1 ? "" : "s", failures, errors ? ", and some scenarios did not run" : "");
+    if (o.json && !print_json(suites, n, results, failures)) {
+        fprintf(stderr, "firebreak: check: out of memory printing the results\n");
+        errors++;
+    } else if (!o.json) {
+        printf("\n%zu scenario%s, %zu result%s: %zu failed%s\n", n, n == 1 ? "" : "s", results,
+               results == 1 ? "" : "s", failures,
+               errors ? ", and some scenarios did not run" : "");
+    }
     rc = errors ? CMD_USAGE : failures ? CMD_FAILED : CMD_OK;
     if (o.junit && !report_write_junit(suites, n, o.junit, &err)) {
         fprintf(stderr, "firebreak: check: cannot write the JUnit file: %s\n", err.text);

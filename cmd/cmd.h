@@ -23,6 +23,8 @@ int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_sweep(int argc, char **argv); int cmd_merge(int argc, char **argv);
 
 /* Load a scenario; on error print "file:line:col: path: what" to stderr and
  * return NULL. */
@@ -41,6 +43,21 @@ typedef struct cmd_play {
 bool cmd_play_run(const sim_scenario *sc, const sim_run_options *o, const char *path,
                   cmd_play *p);
 void cmd_play_free(cmd_play *p);
+
+/* A progress bar on stderr: drawn only when stderr is a terminal, not
+ * quiet, and the work has lasted a second; cmd_progress_done() erases it. */
+typedef struct cmd_progress {
+    bool on, shown;
+    const char *label;
+    double start_s, drawn_s;
+} cmd_progress;
+
+void cmd_progress_init(cmd_progress *p, const char *label, bool quiet);
+void cmd_progress_update(cmd_progress *p, double fraction);
+void cmd_progress_done(cmd_progress *p);
+
+/* Colour for 'f': it is a terminal and NO_COLOR is unset or empty. */
+bool cmd_color(FILE *f);
 
 /* NAME for a scenario file path/NAME.json (the file name without .json). */
 void cmd_scenario_name(const char *path, char *buf, size_t size);

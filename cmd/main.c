@@ -16,6 +16,9 @@ static const struct command commands[] = {
     { "run", cmd_run, "play a scenario in virtual time and write its report" },
     { "check", cmd_check, "CI gate: play scenarios on several seeds, test their expectations" },
     { "compare", cmd_compare, "two runs (or scenarios) side by side, with the differences" },
+    { "plot", cmd_plot, "re-render a run's plots (after restyling their gnuplot scripts)" },
+    { "sweep", cmd_sweep, "tune breaker settings: a grid on several seeds, a Pareto front, a pick" },
+    { "merge", cmd_merge, "join the partial results of sharded sweeps" },
     { "validate", cmd_validate, "check scenario files without running them" },
     { "demo", cmd_demo, "feed one breaker a failing, then recovering dependency" },
 };

@@ -146,6 +146,8 @@ struct sim_city {
     bool no_breakers;
     bool no_policies;
     bool log_calls;
+    void (*progress)(void *ctx, int64_t now_ns, int64_t end_ns);
+    void *progress_ctx;
     sim_queue q;
     int64_t now;
     uint64_t events;
@@ -382,6 +384,8 @@ static void tick_close(sim_city *c)
     }
     sim_metrics_close_tick(&c->m);
     c->tick_end_ns = sim_metrics_tick_end(&c->m, c->m.n_ticks);
+    if (c->progress)
+        c->progress(c->progress_ctx, c->now, c->end_ns);
 }
 
 /* ---- requests ------------------------------------------------------------ */
@@ -1246,6 +1250,10 @@ sim_city *sim_city_new(const sim_scenario *sc, const sim_run_options *opts)
     c->no_policies = opts && opts->no_policies;
     c->no_breakers = (opts && opts->no_breakers) || c->no_policies;
     c->log_calls = opts && opts->log_calls;
+    if (opts) {
+        c->progress = opts->progress;
+        c->progress_ctx = opts->progress_ctx;
+    }
     sim_queue_init(&c->q, 0);
     c->svc = calloc(sc->n_services, sizeof(*c->svc));
     c->calls = calloc(sc->n_calls + 1, sizeof(*c->calls));

@@ -38,6 +38,10 @@ typedef struct sim_run_options {
     bool no_policies;     /* no breaker, retry, bulkhead, fallback, alternate or
                              outlier ejection anywhere: bare calls with timeouts */
     bool log_calls;       /* log every retry, reroute and fallback, not only episodes */
+    /* Called at the end of every tick with the virtual time reached, e.g. for
+     * a progress bar; NULL: none. It must not touch the city. */
+    void (*progress)(void *ctx, int64_t now_ns, int64_t end_ns);
+    void *progress_ctx;
 } sim_run_options;
 
 /* Build the city; NULL on allocation failure. 'sc' is borrowed and must

@@ -128,6 +128,21 @@ for f in report.json series.csv events.jsonl; do
     cmp -s "$tmp/k1/$f" "$tmp/k2/$f" || { echo "FAIL: checkout $f differs between runs"; fails=$((fails + 1)); }
 done
 
+# --json, NO_COLOR, and no progress bar without a terminal.
+expect 0 "run --json" -- "$fb" run --json scenarios/minimal.json --out "$tmp/j"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['report'].endswith('/report.json') and 'analysis' in d and 'counterfactual' in d" "$tmp/out" \
+    || { echo "FAIL: run --json does not print the summary as JSON"; fails=$((fails + 1)); }
+[ ! -s "$tmp/err" ] || { echo "FAIL: run wrote to stderr without a terminal"; sed 's/^/  | /' "$tmp/err"; fails=$((fails + 1)); }
+expect 1 "check --json" -- "$fb" check --json --seeds 2 tests/scenarios/check/failing.json
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); r=d['scenarios'][0]['results'][0]; assert d['failed']==1 and r['pass'] is False and r['shown']==['0.659745','0.639766']" "$tmp/out" \
+    || { echo "FAIL: check --json does not print the results as JSON"; fails=$((fails + 1)); }
+if command -v script >/dev/null 2>&1; then
+    script -q -c "$fb check --seeds 1 tests/scenarios/check/failing.json" /dev/null >"$tmp/tty" 2>&1
+    grep -q "$(printf '\033')\[1;31mFAIL" "$tmp/tty" || { echo "FAIL: check does not colour FAIL on a terminal"; fails=$((fails + 1)); }
+    NO_COLOR=1 script -q -c "$fb check --seeds 1 tests/scenarios/check/failing.json" /dev/null >"$tmp/tty" 2>&1
+    grep -q "$(printf '\033')" "$tmp/tty" && { echo "FAIL: check colours despite NO_COLOR"; fails=$((fails + 1)); }
+fi
+
 # compare: two runs, or a run and a scenario.
 expect 0 "compare --help" -- "$fb" compare --help
 contains out "usage: firebreak compare A B" "compare --help"

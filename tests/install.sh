@@ -45,8 +45,16 @@ out=$("$root/app/static")
 [ "$out" = "$version OPEN" ] || { echo "install.sh: static build printed '$out'"; exit 1; }
 LD_LIBRARY_PATH="$root$prefix/lib" ldd "$root/app/shared" | grep -q "libfirebreak.so.0 =>" ||
     { echo "install.sh: the program does not load libfirebreak.so.0"; exit 1; }
+head -1 "$root$prefix/share/man/man1/firebreak.1" | grep -q '^\.TH FIREBREAK 1' ||
+    { echo "install.sh: the man page is not installed"; exit 1; }
+# The man page renders without a warning (man-db's own lint, when present).
+if command -v man >/dev/null 2>&1; then
+    warnings=$(LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -l -E UTF-8 \
+        "$root$prefix/share/man/man1/firebreak.1" 2>&1 >/dev/null)
+    [ -z "$warnings" ] || { echo "install.sh: the man page has warnings: $warnings"; exit 1; }
+fi
 
 make --no-print-directory uninstall PREFIX="$prefix" DESTDIR="$root" >/dev/null
 left=$(find "$root$prefix" -type f | wc -l)
 [ "$left" -eq 0 ] || { echo "install.sh: uninstall left $left file(s)"; exit 1; }
-echo "install.sh: installed, linked from outside the tree (shared and static), uninstalled"
+echo "install.sh: installed (with the man page), linked from outside the tree (shared and static), uninstalled"

@@ -28,6 +28,7 @@ int main(void)
     srunner_add_suite(sr, showcase_suite());
     srunner_add_suite(sr, policies_suite());
     srunner_add_suite(sr, analysis_suite());
+    srunner_add_suite(sr, sweep_suite());
     srunner_run_all(sr, CK_ENV);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -50,6 +50,7 @@ Suite *showcase_suite(void);
 Suite *predict_suite(void);
 Suite *policies_suite(void);
 Suite *analysis_suite(void);
+Suite *sweep_suite(void);
 
 /* A COUNT window of 4 that needs all 4 calls, failure rate >= 50 % only, slow
  * above 100 ms, open wait 10 s (fixed), 2 trial permits judged by rate, no
