@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -50,6 +51,10 @@ static void sweep_usage(FILE *out)
             "                    same for every N\n"
             "  --shard I/N       run settings I, I+N, I+2N... (I from 0) and write\n"
             "                    DIR/part-I-of-N.json; join with 'firebreak merge'\n"
+            "  --shadow          first one run per seed without breakers, every setting's\n"
+            "                    breakers in METRICS_ONLY: settings with false would-trips\n"
+            "                    are pruned before the full runs (every --param must be\n"
+            "                    inside one profile; not with --shard); writes shadow.csv\n"
             "  --out DIR         the outputs (default: out/NAME-sweep): sweep.csv,\n"
             "                    sweep.json, plots/, sweep.html\n"
             "  -q, --quiet       print only the recommendation; no progress bar\n"
@@ -262,6 +267,111 @@ static bool run_points(runner *r, const size_t *sel, size_t n, unsigned jobs)
     return ok && r->done == r->total;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* --shadow's precondition: every --param inside one profile. Writes its name
+ * to 'name'; false with the message printed. */
+static bool shadow_profile(const report_sweep *s, char *name, size_t size)
+{
+    name[0] = '\0';
+    for (size_t i = 0; i < s->n_params; i++) {
+        const char *k = s->params[i].key;
+        size_t len = strncmp(k, "profiles.", 9) == 0 ? strcspn(k + 9, ".[") : 0;
+
+        if (len == 0 || k[9 + len] != '.' || len >= size) {
+            fprintf(stderr,
+                    "firebreak: sweep: --shadow needs every --param inside one breaker "
+                    "profile (profiles.NAME.KEY): '%s' is not\n",
+                    k);
+            return false;
+        }
+        if (name[0] && (strncmp(name, k + 9, len) != 0 || name[len] != '\0')) {
+            fprintf(stderr,
+                    "firebreak: sweep: --shadow needs every --param inside one breaker "
+                    "profile: '%s' is in profile '%.*s', an earlier one in '%s'\n",
+                    k, (int)len, k + 9, name);
+            return false;
+        }
+        memcpy(name, k + 9, len);
+        name[len] = '\0';
+    }
+    return true;
+}
+
+static uint32_t profile_index(const sim_scenario *sc, const char *name)
+{
+    for (size_t i = 0; i < sc->n_profiles; i++)
+        if (strcmp(sc->profiles[i].name, name) == 0)
+            return (uint32_t)i;
+    return SIM_NONE;
+}
+
+/* The shadow pass: one run per seed of 'base' without breakers, every point
+ * a shadow candidate, then the pruning rule. In the parent, before any
+ * worker: the same for every --jobs. */
+static bool shadow_pass(report_sweep *s, const sim_scenario *base, const char *profile)
+{
+    sim_shadow *cand = calloc(s->n_points + 1, sizeof(*cand));
+    uint32_t pi = profile_index(base, profile);
+    bool ok = cand && report_sweep_shadow_init(s, base);
+
+    if (!ok)
+        fprintf(stderr, "firebreak: sweep: out of memory\n");
+    for (size_t p = 0; ok && p < s->n_points; p++) {
+        sim_scenario *sc = load_point(s, p);
+        uint32_t k = sc ? profile_index(sc, profile) : SIM_NONE;
+
+        ok = sc && k != SIM_NONE && pi != SIM_NONE;
+        if (ok)
+            cand[p] = (sim_shadow){ .profile = pi, .cfg = sc->profiles[k].cfg };
+        else if (sc)
+            fprintf(stderr, "firebreak: sweep: --shadow: no profile '%s'\n", profile);
+        sim_scenario_free(sc);
+    }
+    for (size_t k = 0; ok && k < s->n_seeds; k++) {
+        sim_run_options o = { .seed = s->seeds[k], .seed_set = true, .no_breakers = true,
+                              .shadows = cand, .n_shadows = (uint32_t)s->n_points };
+        cmd_play play;
+
+        ok = cmd_play_run(base, &o, s->source, &play);
+        if (ok)
+            report_sweep_shadow_from(s, k, &play.run, &play.analysis);
+        cmd_play_free(&play);
+    }
+    free(cand);
+    return ok && report_sweep_prune(s);
+}
+
+/* What the shadow pass did, for the summary. */
+static void shadow_summary(const report_sweep *s, double shadow_s, double full_s)
+{
+    size_t shown = 0;
+
+    printf("shadow pass: %zu settings x %zu seeds in %zu runs without breakers (%.2f s); ",
+           s->n_points, s->n_seeds, s->n_seeds, shadow_s);
+    if (s->pruned_none_kept_all)
+        printf("every setting had false would-trips: none pruned\n");
+    else if (s->n_pruned == 0)
+        printf("no setting had false would-trips: none pruned\n");
+    else {
+        printf("pruned %zu with false would-trips (points", s->n_pruned);
+        for (size_t p = 0; p < s->n_points && shown < 20; p++)
+            if (s->pruned[p]) {
+                printf(" %zu", p);
+                shown++;
+            }
+        printf("%s)\n", shown < s->n_pruned ? " ..." : "");
+    }
+    printf("full runs: %zu settings x %zu seeds (%.2f s)\n\n", s->n_points - s->n_pruned,
+           s->n_seeds, full_s);
+}
+
 /* The analysis, the files and what to tell the user. */
 static int finish(report_sweep *s, const char *out, bool quiet, const char *who)
 {
@@ -321,7 +431,7 @@ static bool parse_count(const char *opt, const char *t, uint64_t max, uint64_t *
 
 int cmd_sweep(int argc, char **argv)
 {
-    enum { OPT_PARAM = 256, OPT_SEEDS, OPT_JOBS, OPT_SAMPLE, OPT_SHARD, OPT_OUT };
+    enum { OPT_PARAM = 256, OPT_SEEDS, OPT_JOBS, OPT_SAMPLE, OPT_SHARD, OPT_OUT, OPT_SHADOW };
     static const struct option options[] = {
         { "param", required_argument, NULL, OPT_PARAM },
         { "seeds", required_argument, NULL, OPT_SEEDS },
@@ -329,12 +439,16 @@ int cmd_sweep(int argc, char **argv)
         { "sample", required_argument, NULL, OPT_SAMPLE },
         { "shard", required_argument, NULL, OPT_SHARD },
         { "out", required_argument, NULL, OPT_OUT },
+        { "shadow", no_argument, NULL, OPT_SHADOW },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { 0 }
     };
     report_sweep s = { .recommended = -1 };
     uint64_t seeds = 5, sample = 0, jobs = 0;
+    bool shadow = false;
+    char profile[64];
+    double t0 = 0, t1 = 0, t2 = 0;
     unsigned shard = 0, n_shards = 0;
     const char *out = NULL;
     char out_buf[4096], err[1024];
@@ -381,6 +495,9 @@ int cmd_sweep(int argc, char **argv)
         case OPT_OUT:
             out = optarg;
             break;
+        case OPT_SHADOW:
+            shadow = true;
+            break;
         case 'q':
             quiet = true;
             break;
@@ -404,6 +521,14 @@ int cmd_sweep(int argc, char **argv)
                         "try 'firebreak sweep --help'\n");
         goto fail;
     }
+    if (shadow && n_shards) {
+        fprintf(stderr, "firebreak: sweep: --shadow and --shard cannot be combined: the "
+                        "shadow pass prunes the whole grid before it is split; run the "
+                        "shards without --shadow\n");
+        goto fail;
+    }
+    if (shadow && !shadow_profile(&s, profile, sizeof(profile)))
+        goto fail;
     if (!(base = cmd_load_scenario(argv[optind])))
         goto fail;
     if (!(s.scenario = json_load_file(argv[optind], JSON_REJECT_DUPLICATES, &je))) {
@@ -429,10 +554,16 @@ int cmd_sweep(int argc, char **argv)
             goto fail;
         sim_scenario_free(sc);
     }
+    t0 = now_s();
+    if (shadow && !shadow_pass(&s, base, profile)) {
+        fprintf(stderr, "firebreak: sweep: the shadow pass failed; no outputs written\n");
+        goto fail;
+    }
+    t1 = now_s();
     if (!(sel = calloc(s.n_points + 1, sizeof(size_t))))
         goto fail;
     for (size_t p = 0; p < s.n_points; p++)
-        if (n_shards == 0 || p % n_shards == shard)
+        if ((n_shards == 0 || p % n_shards == shard) && !(s.pruned && s.pruned[p]))
             sel[n_sel++] = p;
     if (jobs == 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -455,6 +586,9 @@ int cmd_sweep(int argc, char **argv)
         goto fail;
     }
     cmd_progress_done(&r.bar);
+    t2 = now_s();
+    if (shadow && !quiet)
+        shadow_summary(&s, t1 - t0, t2 - t1);
     if (n_shards) {
         report_error rerr;
 

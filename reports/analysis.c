@@ -205,15 +205,16 @@ static bool spread(const report_run *r, const report_analysis *a, report_fault_a
 
 /* An opening is false when the edge's target was healthy in the tick of the
  * trip and the one before, and no fault on it was in its window. */
-static bool false_trip(const report_run *r, const report_analysis *a, const sim_log_entry *l)
+bool report_false_trip(const report_run *r, const report_analysis *a, uint32_t edge,
+                       int64_t at_ns)
 {
-    uint32_t target = r->sc->calls[l->index].to;
-    size_t k = tick_of(r->m, l->at_ns);
+    uint32_t target = r->sc->calls[edge].to;
+    size_t k = tick_of(r->m, at_ns);
 
     for (size_t i = 0; i < a->n_faults; i++) {
         const report_fault_analysis *f = &a->faults[i];
 
-        if (f->target == target && l->at_ns >= f->start_ns && l->at_ns <= f->window_end_ns)
+        if (f->target == target && at_ns >= f->start_ns && at_ns <= f->window_end_ns)
             return false;
     }
     if (k < a->n_ticks && !report_healthy(a, target, k))
@@ -292,7 +293,7 @@ bool report_analyze(const report_run *r, report_analysis *a)
         if (l->kind == SIM_LOG_TRANSITION && l->from == FB_STATE_CLOSED &&
             l->to == FB_STATE_OPEN) {
             a->breaker_opens++;
-            a->false_trips += false_trip(r, a, l);
+            a->false_trips += report_false_trip(r, a, l->index, l->at_ns);
         }
     }
     return true;

@@ -47,6 +47,13 @@ typedef struct report_analysis {
 bool report_analyze(const report_run *r, report_analysis *a);
 void report_analysis_free(report_analysis *a);
 
+/* Is a trip of a breaker on call edge 'edge' at 'at_ns' false (docs/metrics.md):
+ * the edge's target healthy in the trip's tick and the one before, and no fault
+ * on it within the fault's window? 'a' is r's analysis. Also judges the
+ * would-trips of shadow breakers (firebreak sweep --shadow). */
+bool report_false_trip(const report_run *r, const report_analysis *a, uint32_t edge,
+                       int64_t at_ns);
+
 /* One line for fault i: "contained: <label> stayed within <target> and its
  * direct callers; detected in 1.5 s; recovered 7 s after it ended" or
  * "not contained: <label> spread to gateway, cart (depth 2); ...". */

@@ -34,6 +34,7 @@ static const char *event_name(sim_log_kind kind)
         [SIM_LOG_RETRY] = "retry",
         [SIM_LOG_REROUTE] = "reroute",
         [SIM_LOG_FALLBACK] = "fallback",
+        [SIM_LOG_WOULD_TRIP] = "would_trip",
     };
 
     return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
@@ -55,10 +56,9 @@ static void fault_fields(bool *bad, json_t *o, const report_run *r, const sim_lo
     set(bad, o, "target", json_string(buf));
 }
 
-static void transition_fields(bool *bad, json_t *o, const sim_log_entry *l)
+/* The window figures behind a transition or a would-trip. */
+static void window_fields(bool *bad, json_t *o, const sim_log_entry *l)
 {
-    set(bad, o, "from", json_string(fb_state_name(l->from)));
-    set(bad, o, "to", json_string(fb_state_name(l->to)));
     set(bad, o, "reason", json_string(fb_reason_name(l->reason)));
     set(bad, o, "calls", json_integer((json_int_t)l->window.calls));
     set(bad, o, "failures", json_integer((json_int_t)l->window.failures));
@@ -66,6 +66,13 @@ static void transition_fields(bool *bad, json_t *o, const sim_log_entry *l)
     set(bad, o, "failure_rate", real(l->window.failure_rate, 1e3));
     set(bad, o, "slow_rate", real(l->window.slow_rate, 1e3));
     set(bad, o, "consecutive_failures", json_integer(l->window.consecutive_failures));
+}
+
+static void transition_fields(bool *bad, json_t *o, const sim_log_entry *l)
+{
+    set(bad, o, "from", json_string(fb_state_name(l->from)));
+    set(bad, o, "to", json_string(fb_state_name(l->to)));
+    window_fields(bad, o, l);
     if (l->to == FB_STATE_OPEN)
         set(bad, o, "open_until", real((double)l->until_ns / 1e9, 1e6));
 }
@@ -105,6 +112,10 @@ static json_t *line_json(const report_run *r, const sim_log_entry *l)
         switch (l->kind) {
         case SIM_LOG_TRANSITION:
             transition_fields(&bad, o, l);
+            break;
+        case SIM_LOG_WOULD_TRIP:
+            set(&bad, o, "candidate", json_integer(l->target));
+            window_fields(&bad, o, l);
             break;
         case SIM_LOG_BUDGET_EXHAUSTED:
             set(&bad, o, "retries_in_window", json_integer((json_int_t)l->count));

@@ -464,6 +464,115 @@ long report_sweep_recommend(const double (*obj)[3], const uint8_t *front, size_t
     return best;
 }
 
+/* ---- the shadow pass ---------------------------------------------------------- */
+
+bool report_sweep_shadow_init(report_sweep *s, const sim_scenario *sc)
+{
+    size_t runs = s->n_points * s->n_seeds;
+
+    s->n_faults = sc->n_faults;
+    s->shadow = calloc(runs + 1, sizeof(*s->shadow));
+    s->shadow_detect = calloc(runs * s->n_faults + 1, sizeof(double));
+    s->fault_labels = calloc(s->n_faults + 1, sizeof(char *));
+    s->pruned = calloc(s->n_points + 1, 1);
+    if (!s->shadow || !s->shadow_detect || !s->fault_labels || !s->pruned)
+        return false;
+    for (size_t f = 0; f < s->n_faults; f++) {
+        char buf[64];
+
+        if (!sc->faults[f].label)
+            snprintf(buf, sizeof(buf), "fault %zu", f);
+        if (!(s->fault_labels[f] = strdup(sc->faults[f].label ? sc->faults[f].label : buf)))
+            return false;
+    }
+    return true;
+}
+
+void report_sweep_shadow_from(report_sweep *s, size_t seed, const report_run *r,
+                              const report_analysis *a)
+{
+    const sim_metrics *m = r->m;
+
+    for (size_t p = 0; p < s->n_points; p++) {
+        size_t c = p * s->n_seeds + seed;
+
+        s->shadow[c] = (report_sweep_shadow){ 0, 0, NAN, 0 };
+        for (size_t f = 0; f < s->n_faults; f++)
+            s->shadow_detect[c * s->n_faults + f] = NAN;
+    }
+    /* The log is in time order: the first would-trip into a fault's target
+     * after its start is the first one met. */
+    for (size_t i = 0; i < m->n_log; i++) {
+        const sim_log_entry *l = &m->log[i];
+        size_t c;
+
+        if (l->kind != SIM_LOG_WOULD_TRIP || l->target >= s->n_points)
+            continue;
+        c = (size_t)l->target * s->n_seeds + seed;
+        s->shadow[c].would_trips++;
+        s->shadow[c].false_would_trips += report_false_trip(r, a, l->index, l->at_ns);
+        for (size_t f = 0; f < s->n_faults && f < a->n_faults; f++) {
+            const report_fault_analysis *fa = &a->faults[f];
+            double *d = &s->shadow_detect[c * s->n_faults + f];
+
+            if (isnan(*d) && r->sc->calls[l->index].to == fa->target &&
+                l->at_ns >= fa->start_ns && l->at_ns < fa->horizon_ns)
+                *d = (double)(l->at_ns - fa->start_ns) / 1e9;
+        }
+    }
+    for (size_t p = 0; p < s->n_points; p++) {
+        size_t c = p * s->n_seeds + seed;
+        double sum = 0;
+        unsigned n = 0;
+
+        for (size_t f = 0; f < s->n_faults; f++) {
+            double d = s->shadow_detect[c * s->n_faults + f];
+
+            if (!isnan(d)) {
+                sum += d;
+                n++;
+            }
+        }
+        s->shadow[c].detect_s = n ? sum / n : NAN;
+        s->shadow[c].undetected = (double)(s->n_faults - n);
+    }
+}
+
+double report_sweep_shadow_mean(const report_sweep *s, size_t p, size_t which)
+{
+    double sum = 0;
+    unsigned n = 0;
+
+    for (size_t k = 0; s->shadow && k < s->n_seeds; k++) {
+        double v;
+
+        memcpy(&v, (const char *)&s->shadow[p * s->n_seeds + k] + which, sizeof(v));
+        if (!isnan(v)) {
+            sum += v;
+            n++;
+        }
+    }
+    return n ? sum / n : NAN;
+}
+
+bool report_sweep_prune(report_sweep *s)
+{
+    if (!s->shadow || !s->pruned)
+        return false;
+    s->n_pruned = 0;
+    s->pruned_none_kept_all = false;
+    for (size_t p = 0; p < s->n_points; p++) {
+        s->pruned[p] = report_sweep_shadow_mean(s, p, REPORT_SWEEP_SHADOW_FALSE) > 0;
+        s->n_pruned += s->pruned[p];
+    }
+    if (s->n_points && s->n_pruned == s->n_points) {
+        memset(s->pruned, 0, s->n_points);
+        s->n_pruned = 0;
+        s->pruned_none_kept_all = true;
+    }
+    return true;
+}
+
 bool report_sweep_analyze(report_sweep *s)
 {
     double (*obj)[3];
@@ -479,9 +588,10 @@ bool report_sweep_analyze(report_sweep *s)
     }
     for (size_t p = 0; p < s->n_points; p++) {
         report_sweep_stat *st = &s->stats[p * REPORT_SWEEP_N_METRICS];
+        bool pruned = s->pruned && s->pruned[p];
 
         for (int m = 0; m < REPORT_SWEEP_N_METRICS; m++)
-            st[m] = stat_of(s, p, m);
+            st[m] = pruned ? (report_sweep_stat){ NAN, NAN, NAN, 0 } : stat_of(s, p, m);
         obj[p][0] = st[REPORT_SWEEP_SERVED].mean;
         obj[p][1] = st[REPORT_SWEEP_RECOVER].mean;
         obj[p][2] = st[REPORT_SWEEP_FALSE_TRIPS].mean;
@@ -503,5 +613,11 @@ void report_sweep_free(report_sweep *s)
     free(s->done);
     free(s->stats);
     free(s->front);
+    free(s->shadow);
+    free(s->shadow_detect);
+    for (size_t f = 0; s->fault_labels && f < s->n_faults; f++)
+        free(s->fault_labels[f]);
+    free(s->fault_labels);
+    free(s->pruned);
     memset(s, 0, sizeof(*s));
 }

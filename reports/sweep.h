@@ -58,6 +58,16 @@ typedef struct report_sweep_stat {
     unsigned n;
 } report_sweep_stat;
 
+/* The shadow pass (--shadow) of one point on one seed: its candidate's
+ * METRICS_ONLY breakers over the unprotected traffic of a run without
+ * breakers (docs/sweep.md). */
+typedef struct report_sweep_shadow {
+    double would_trips;       /* would-trips on every edge of the profile */
+    double false_would_trips; /* those the false-trip rule calls false */
+    double detect_s;          /* mean over the faults a would-trip detected; NaN: none */
+    double undetected;        /* faults no would-trip into their target detected */
+} report_sweep_shadow;
+
 typedef struct report_sweep {
     char name[256];          /* the scenario's file name without .json */
     char source[1024];       /* the scenario path as given */
@@ -74,6 +84,16 @@ typedef struct report_sweep {
     report_sweep_stat *stats; /* [point * REPORT_SWEEP_N_METRICS + metric] */
     uint8_t *front;          /* [point]: on the Pareto front */
     long recommended;        /* a point, or -1 */
+    /* The shadow pass (--shadow); shadow == NULL: none ran. */
+    report_sweep_shadow *shadow; /* [point * n_seeds + seed] */
+    double *shadow_detect;   /* [(point * n_seeds + seed) * n_faults + fault]: the
+                                first would-trip into the fault's target after its
+                                start (before its horizon), s; NaN: none */
+    size_t n_faults;
+    char **fault_labels;     /* [fault] (owned) */
+    uint8_t *pruned;         /* [point]: not run (false would-trips); NULL: none */
+    size_t n_pruned;
+    bool pruned_none_kept_all; /* every point had false would-trips: all kept */
 } report_sweep;
 
 /* Parse "KEY=VALUES" into *p (report_sweep_param_free() it): VALUES is a list
@@ -123,7 +143,32 @@ void report_sweep_pareto(const double (*obj)[3], size_t n, uint8_t *front);
  * then the shortest recovery, then the lowest index. -1: empty front. */
 long report_sweep_recommend(const double (*obj)[3], const uint8_t *front, size_t n);
 
-/* Statistics, the front and the recommendation (every result must be in). */
+/* --shadow: allocate the shadow tables for the faults of 'sc' (its labels
+ * are copied). False when out of memory. */
+bool report_sweep_shadow_init(report_sweep *s, const sim_scenario *sc);
+
+/* Fill the shadow figures of every point on seed 'seed' from a run whose
+ * shadow candidate i was point i (SIM_LOG_WOULD_TRIP's target), and its
+ * analysis 'a' (for the false-trip rule and the fault windows). */
+void report_sweep_shadow_from(report_sweep *s, size_t seed, const report_run *r,
+                              const report_analysis *a);
+
+/* Mean of shadow figure 'which' (offsetof a report_sweep_shadow field, see
+ * REPORT_SWEEP_SHADOW_*) of point p over the seeds where it is defined. */
+double report_sweep_shadow_mean(const report_sweep *s, size_t p, size_t which);
+#define REPORT_SWEEP_SHADOW_WOULD offsetof(report_sweep_shadow, would_trips)
+#define REPORT_SWEEP_SHADOW_FALSE offsetof(report_sweep_shadow, false_would_trips)
+#define REPORT_SWEEP_SHADOW_DETECT offsetof(report_sweep_shadow, detect_s)
+#define REPORT_SWEEP_SHADOW_UNDETECTED offsetof(report_sweep_shadow, undetected)
+
+/* The pruning rule: a point whose mean false would-trips over the seeds is
+ * above 0 is pruned (not run); when that would prune every point, none is
+ * (pruned_none_kept_all). Needs the shadow figures of every seed. */
+bool report_sweep_prune(report_sweep *s);
+
+/* Statistics, the front and the recommendation (every result of the points
+ * not pruned must be in; pruned points have no statistics and are never on
+ * the front). */
 bool report_sweep_analyze(report_sweep *s);
 
 /* sweep.json's content (a new reference). */

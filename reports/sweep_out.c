@@ -179,6 +179,63 @@ static const char RULE[] =
     "down) of the means over seeds: the fewest false trips (zero when any point has zero), "
     "then the highest availability served, then the shortest recovery, then the first point";
 
+/* ---- the shadow pass ---------------------------------------------------------- */
+
+static const char SHADOW_RULE[] =
+    "a point whose mean false would-trips over the seeds is above 0 is pruned (not run); "
+    "when that would prune every point, none is";
+static const char SHADOW_LIMIT[] =
+    "one run per seed without breakers, each setting's breakers in METRICS_ONLY: no "
+    "feedback, so what follows a setting's first would-trip (the traffic an open breaker "
+    "would have changed, recovery) is not measured; it prunes false trips, it does not "
+    "rank availability";
+
+/* A point's shadow figures: means over seeds, and per fault the mean time
+ * to detect over the seeds where a would-trip detected it. */
+static json_t *shadow_of(const report_sweep *s, size_t p)
+{
+    json_t *o = json_object(), *by_fault = json_array();
+
+    json_object_set_new(o, "would_trips",
+                        num(report_sweep_shadow_mean(s, p, REPORT_SWEEP_SHADOW_WOULD)));
+    json_object_set_new(o, "false_would_trips",
+                        num(report_sweep_shadow_mean(s, p, REPORT_SWEEP_SHADOW_FALSE)));
+    json_object_set_new(o, "time_to_detect_s",
+                        num(report_sweep_shadow_mean(s, p, REPORT_SWEEP_SHADOW_DETECT)));
+    json_object_set_new(o, "undetected_faults",
+                        num(report_sweep_shadow_mean(s, p, REPORT_SWEEP_SHADOW_UNDETECTED)));
+    for (size_t f = 0; f < s->n_faults; f++) {
+        double sum = 0;
+        unsigned n = 0;
+
+        for (size_t k = 0; k < s->n_seeds; k++) {
+            double d = s->shadow_detect[(p * s->n_seeds + k) * s->n_faults + f];
+
+            if (!isnan(d)) {
+                sum += d;
+                n++;
+            }
+        }
+        json_array_append_new(by_fault, json_pack("{s:s, s:o, s:I}", "fault", s->fault_labels[f],
+                                                  "time_to_detect_s", num(n ? sum / n : NAN),
+                                                  "detected_on_seeds", (json_int_t)n));
+    }
+    json_object_set_new(o, "faults", by_fault);
+    return o;
+}
+
+static json_t *shadow_summary(const report_sweep *s)
+{
+    json_t *pruned = json_array();
+
+    for (size_t p = 0; p < s->n_points; p++)
+        if (s->pruned[p])
+            json_array_append_new(pruned, json_integer((json_int_t)p));
+    return json_pack("{s:s, s:o, s:b, s:I, s:s}", "rule", SHADOW_RULE, "pruned", pruned,
+                     "all_had_false_would_trips_none_pruned", s->pruned_none_kept_all, "run",
+                     (json_int_t)(s->n_points - s->n_pruned), "limit", SHADOW_LIMIT);
+}
+
 json_t *report_sweep_build_json(const report_sweep *s)
 {
     json_t *o = json_object(), *params = json_array(), *points = json_array(),
@@ -190,9 +247,14 @@ json_t *report_sweep_build_json(const report_sweep *s)
     for (size_t k = 0; k < s->n_seeds; k++)
         json_array_append_new(seeds, json_integer((json_int_t)s->seeds[k]));
     for (size_t p = 0; p < s->n_points; p++) {
-        json_array_append_new(points, json_pack("{s:I, s:o, s:b, s:o}", "point", (json_int_t)p,
-                                                "settings", settings_of(s, p), "front",
-                                                s->front[p], "stats", stats_of(s, p)));
+        json_t *pt = json_pack("{s:I, s:o, s:b, s:o}", "point", (json_int_t)p, "settings",
+                               settings_of(s, p), "front", s->front[p], "stats", stats_of(s, p));
+
+        if (s->shadow) {
+            json_object_set_new(pt, "pruned", json_boolean(s->pruned[p]));
+            json_object_set_new(pt, "shadow", shadow_of(s, p));
+        }
+        json_array_append_new(points, pt);
         if (s->front[p])
             json_array_append_new(front, json_integer((json_int_t)p));
     }
@@ -208,6 +270,8 @@ json_t *report_sweep_build_json(const report_sweep *s)
     json_object_set_new(o, "front", front);
     json_object_set_new(o, "rule", json_string(RULE));
     json_object_set_new(o, "recommendation", recommendation_json(s));
+    if (s->shadow)
+        json_object_set_new(o, "shadow", shadow_summary(s));
     return o;
 }
 
@@ -287,7 +351,7 @@ static bool write_csv(const report_sweep *s, const char *dir, report_error *err)
         fprintf(rf.f, ",%s", report_sweep_metric_names[m]);
     fputc('\n', rf.f);
     for (size_t p = 0; p < s->n_points; p++)
-        for (size_t k = 0; k < s->n_seeds; k++) {
+        for (size_t k = 0; k < s->n_seeds && !(s->pruned && s->pruned[p]); k++) {
             const report_sweep_result *r = &s->results[p * s->n_seeds + k];
 
             fprintf(rf.f, "%zu", p);
@@ -301,6 +365,49 @@ static bool write_csv(const report_sweep *s, const char *dir, report_error *err)
                     fputs(",", rf.f);
                 else
                     fprintf(rf.f, ",%.10g", r->v[m]);
+            fputc('\n', rf.f);
+        }
+    return report_file_commit(&rf, err);
+}
+
+/* shadow.csv: one row per point x seed, every point (pruned or not). */
+static bool write_shadow_csv(const report_sweep *s, const char *dir, report_error *err)
+{
+    report_file rf;
+    char v[256];
+
+    if (!report_file_open(&rf, dir, "shadow.csv", err))
+        return false;
+    fputs("point", rf.f);
+    for (size_t i = 0; i < s->n_params; i++)
+        fprintf(rf.f, ",%s", s->params[i].key);
+    fputs(",seed,would_trips,false_would_trips,time_to_detect_s,undetected_faults,pruned", rf.f);
+    for (size_t f = 0; f < s->n_faults; f++)
+        fprintf(rf.f, ",time_to_detect_s[%zu]", f);
+    fputc('\n', rf.f);
+    for (size_t p = 0; p < s->n_points; p++)
+        for (size_t k = 0; k < s->n_seeds; k++) {
+            size_t c = p * s->n_seeds + k;
+            const report_sweep_shadow *h = &s->shadow[c];
+
+            fprintf(rf.f, "%zu", p);
+            for (size_t i = 0; i < s->n_params; i++) {
+                value_text(value_at(s, p, i), v, sizeof(v));
+                fprintf(rf.f, ",%s", v);
+            }
+            fprintf(rf.f, ",%" PRIu64 ",%.10g,%.10g,", s->seeds[k], h->would_trips,
+                    h->false_would_trips);
+            if (!isnan(h->detect_s))
+                fprintf(rf.f, "%.10g", h->detect_s);
+            fprintf(rf.f, ",%.10g,%d", h->undetected, s->pruned[p] ? 1 : 0);
+            for (size_t f = 0; f < s->n_faults; f++) {
+                double d = s->shadow_detect[c * s->n_faults + f];
+
+                if (isnan(d))
+                    fputs(",", rf.f);
+                else
+                    fprintf(rf.f, ",%.10g", d);
+            }
             fputc('\n', rf.f);
         }
     return report_file_commit(&rf, err);
@@ -385,7 +492,7 @@ static bool write_pareto(const report_sweep *s, const char *plots, report_error 
     for (int block = 0; block < 3; block++) {
         n = 0;
         for (size_t p = 0; p < s->n_points; p++)
-            if (block == 0 || (block == 1 && s->front[p]) ||
+            if ((block == 0 && !(s->pruned && s->pruned[p])) || (block == 1 && s->front[p]) ||
                 (block == 2 && (long)p == s->recommended))
                 order[n++] = p;
         /* The front in recovery order, so its line reads left to right. */
@@ -586,6 +693,17 @@ static bool write_html(const report_sweep *s, const char *dir, const char *plots
     html_text(rf.f, *rec ? rec : "none: no point has defined figures\n");
     fputs("</pre>\n", rf.f);
     free(rec);
+    if (s->shadow) {
+        fprintf(rf.f, "<h2>Shadow pass</h2>\n<p>One run per seed without breakers, every "
+                      "setting's breakers in METRICS_ONLY (shadow.csv). Rule: ");
+        html_text(rf.f, SHADOW_RULE);
+        fprintf(rf.f, ". %zu of %zu settings pruned%s, %zu run in full. Limit: ", s->n_pruned,
+                s->n_points,
+                s->pruned_none_kept_all ? " (every setting had false would-trips: all kept)" : "",
+                s->n_points - s->n_pruned);
+        html_text(rf.f, SHADOW_LIMIT);
+        fputs(".</p>\n", rf.f);
+    }
     if (rendered) {
         html_svg(rf.f, plots, "pareto");
         html_svg(rf.f, plots, "heatmap");
@@ -597,10 +715,14 @@ static bool write_html(const report_sweep *s, const char *dir, const char *plots
         fputs("</th>", rf.f);
     }
     fputs("<th>availability served</th><th>strict</th><th>detect (s)</th>"
-          "<th>recover (s)</th><th>false trips</th><th>blast</th><th>front</th></tr>\n",
+          "<th>recover (s)</th><th>false trips</th><th>blast</th><th>front</th>",
           rf.f);
+    if (s->shadow)
+        fputs("<th>would-trips</th><th>false would-trips</th><th>shadow detect (s)</th>", rf.f);
+    fputs("</tr>\n", rf.f);
     for (size_t p = 0; p < s->n_points; p++) {
         const report_sweep_stat *st = &s->stats[p * REPORT_SWEEP_N_METRICS];
+        bool pruned = s->pruned && s->pruned[p];
 
         fprintf(rf.f, "<tr%s><td>%zu</td>",
                 (long)p == s->recommended ? " class=\"rec\"" : s->front[p] ? " class=\"front\"" : "",
@@ -611,15 +733,25 @@ static bool write_html(const report_sweep *s, const char *dir, const char *plots
             html_text(rf.f, v);
             fputs("</td>", rf.f);
         }
-        fprintf(rf.f, "<td>%.4f ± %.4f</td><td>%.4f</td><td>%.2f</td><td>%.2f</td>"
-                      "<td>%.1f</td><td>%.1f</td><td>%s</td></tr>\n",
-                st[REPORT_SWEEP_SERVED].mean,
-                isnan(st[REPORT_SWEEP_SERVED].hi) ? 0
-                                                  : st[REPORT_SWEEP_SERVED].hi -
-                                                        st[REPORT_SWEEP_SERVED].mean,
-                st[REPORT_SWEEP_STRICT].mean, st[REPORT_SWEEP_DETECT].mean,
-                st[REPORT_SWEEP_RECOVER].mean, st[REPORT_SWEEP_FALSE_TRIPS].mean,
-                st[REPORT_SWEEP_BLAST].mean, s->front[p] ? "yes" : "");
+        if (pruned) {
+            fputs("<td colspan=\"7\">pruned by the shadow pass: not run</td>", rf.f);
+        } else {
+            fprintf(rf.f, "<td>%.4f ± %.4f</td><td>%.4f</td><td>%.2f</td><td>%.2f</td>"
+                          "<td>%.1f</td><td>%.1f</td><td>%s</td>",
+                    st[REPORT_SWEEP_SERVED].mean,
+                    isnan(st[REPORT_SWEEP_SERVED].hi) ? 0
+                                                      : st[REPORT_SWEEP_SERVED].hi -
+                                                            st[REPORT_SWEEP_SERVED].mean,
+                    st[REPORT_SWEEP_STRICT].mean, st[REPORT_SWEEP_DETECT].mean,
+                    st[REPORT_SWEEP_RECOVER].mean, st[REPORT_SWEEP_FALSE_TRIPS].mean,
+                    st[REPORT_SWEEP_BLAST].mean, s->front[p] ? "yes" : "");
+        }
+        if (s->shadow)
+            fprintf(rf.f, "<td>%.1f</td><td>%.1f</td><td>%.2f</td>",
+                    report_sweep_shadow_mean(s, p, REPORT_SWEEP_SHADOW_WOULD),
+                    report_sweep_shadow_mean(s, p, REPORT_SWEEP_SHADOW_FALSE),
+                    report_sweep_shadow_mean(s, p, REPORT_SWEEP_SHADOW_DETECT));
+        fputs("</tr>\n", rf.f);
     }
     fputs("</table>\n</body></html>\n", rf.f);
     return report_file_commit(&rf, err);
@@ -633,6 +765,7 @@ bool report_sweep_write(const report_sweep *s, const char *dir, bool *rendered,
     *rendered = false;
     snprintf(plots, sizeof(plots), "%s/plots", dir);
     if (!report_make_dir(plots, err) || !write_csv(s, dir, err) || !write_json(s, dir, err) ||
+        (s->shadow && !write_shadow_csv(s, dir, err)) ||
         !write_pareto(s, plots, err) || !write_heatmap(s, plots, err))
         return false;
     if (report_tool_found("gnuplot")) {

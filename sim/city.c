@@ -128,10 +128,22 @@ struct breaker_ctx {
     uint32_t call, instance;
 };
 
+/* What a shadow breaker's event callback needs to log a would-trip. */
+struct shadow_ctx {
+    sim_city *c;
+    uint32_t call, instance, candidate;
+};
+
 struct call_rt {
     fb_breaker **breakers;    /* per caller instance, or one; NULL: none */
     struct breaker_ctx *ctx;  /* one per breaker */
     uint32_t n_breakers;
+    /* Shadow breakers (sim_run_options.shadows), METRICS_ONLY: for the j-th
+     * candidate on this edge, shadows[j * n_shadow_per + instance]. */
+    fb_breaker **shadows;
+    struct shadow_ctx *shadow_ctx;
+    uint32_t n_shadow_cands, n_shadow_per;
+    sim_rng shadow_jitter;    /* their random source: never drawn in METRICS_ONLY */
     uint32_t outstanding;     /* legs sent and not answered yet */
     struct bulkhead *bulkheads; /* per caller instance; NULL: none */
     struct budget budget;
@@ -146,6 +158,8 @@ struct sim_city {
     bool no_breakers;
     bool no_policies;
     bool log_calls;
+    const sim_shadow *shadows;
+    uint32_t n_shadows;
     void (*progress)(void *ctx, int64_t now_ns, int64_t end_ns);
     void *progress_ctx;
     sim_queue q;
@@ -847,6 +861,24 @@ static fb_outcome breaker_outcome(sim_outcome o)
 
 static void eject_note(sim_city *c, uint32_t s, uint32_t i, sim_outcome o);
 
+/* Feed a leg's outcome to the edge's shadow breakers, as the real breaker
+ * would record it. A METRICS_ONLY breaker always permits and its permit
+ * changes nothing but a counter, so taking the permit now, at the leg's end,
+ * is the same as taking it when the leg started. */
+static void shadow_record(sim_city *c, const struct call_rec *r, sim_outcome o)
+{
+    const struct call_rt *rt = &c->calls[r->edge];
+    uint32_t i = rt->n_shadow_per == 1 ? 0 : r->parent->instance;
+
+    for (uint32_t k = 0; k < rt->n_shadow_cands; k++) {
+        fb_breaker *b = rt->shadows[k * rt->n_shadow_per + i];
+        fb_permit p;
+
+        if (fb_breaker_acquire(b, c->now, &p))
+            fb_breaker_record(b, &p, breaker_outcome(o), c->now - r->leg_start_ns, c->now);
+    }
+}
+
 /* The leg has its outcome: count it, tell its breaker, the bulkhead and the
  * outlier detector; then the next alternate, a retry, or the end. */
 static void leg_end(sim_city *c, struct call_rec *r, sim_outcome o)
@@ -861,6 +893,8 @@ static void leg_end(sim_city *c, struct call_rec *r, sim_outcome o)
         /* A shed by our own bulkhead says nothing about the dependency. */
         fb_breaker_record(r->breaker, &r->permit, sent ? breaker_outcome(o) : FB_IGNORED,
                           c->now - r->leg_start_ns, c->now);
+    if (c->calls[r->edge].n_shadow_cands && o != SIM_REJECTED && sent)
+        shadow_record(c, r, o);
     if (r->slot)
         slot_release(c, r);
     if (r->instance != SIM_NONE)
@@ -1164,6 +1198,66 @@ static void on_breaker_event(const fb_event *ev, void *ctx)
     sim_metrics_log(&c->m, &e);
 }
 
+/* A shadow breaker's would-trip: logged (its other events are not). */
+static void on_shadow_event(const fb_event *ev, void *ctx)
+{
+    const struct shadow_ctx *x = ctx;
+    sim_log_entry e = { .kind = SIM_LOG_WOULD_TRIP, .index = x->call, .instance = x->instance,
+                        .at_ns = ev->at_ns, .from = ev->from, .to = ev->to,
+                        .reason = ev->reason, .window = ev->window, .target = x->candidate };
+
+    if (ev->kind == FB_EVENT_WOULD_TRIP)
+        sim_metrics_log(&x->c->m, &e);
+}
+
+/* The shadow breakers of edge k: one set per candidate of its profile, in
+ * METRICS_ONLY from the start, with a random stream of their own. */
+static bool shadows_new(sim_city *c, uint32_t k)
+{
+    const sim_call *call = &c->sc->calls[k];
+    struct call_rt *rt = &c->calls[k];
+    const sim_service *from = &c->sc->services[call->from];
+    uint32_t n = 0, j = 0;
+    char name[160];
+
+    for (uint32_t s = 0; s < c->n_shadows; s++)
+        n += c->shadows[s].profile == call->profile;
+    if (n == 0)
+        return true;
+    snprintf(name, sizeof(name), "%s->%s#%u/shadow", from->name, c->sc->services[call->to].name,
+             k);
+    sim_rng_init(&rt->shadow_jitter, c->seed, name);
+    rt->n_shadow_per = call->scope == SIM_SCOPE_SERVICE ? 1 : from->replicas;
+    rt->shadows = calloc((size_t)n * rt->n_shadow_per, sizeof(*rt->shadows));
+    rt->shadow_ctx = calloc((size_t)n * rt->n_shadow_per, sizeof(*rt->shadow_ctx));
+    if (!rt->shadows || !rt->shadow_ctx)
+        return false;
+    rt->n_shadow_cands = n;
+    for (uint32_t s = 0; s < c->n_shadows; s++) {
+        fb_config cfg;
+
+        if (c->shadows[s].profile != call->profile)
+            continue;
+        cfg = c->shadows[s].cfg;
+        cfg.synchronized = false;
+        cfg.random = jitter_draw;
+        cfg.random_ctx = &rt->shadow_jitter;
+        for (uint32_t i = 0; i < rt->n_shadow_per; i++) {
+            size_t x = (size_t)j * rt->n_shadow_per + i;
+
+            if (fb_breaker_new(&rt->shadows[x], NULL, &cfg) != FB_OK ||
+                fb_breaker_transition(rt->shadows[x], FB_STATE_METRICS_ONLY, 0) != FB_OK)
+                return false;
+            rt->shadow_ctx[x] = (struct shadow_ctx){
+                c, k, call->scope == SIM_SCOPE_SERVICE ? SIM_NONE : i, s
+            };
+            fb_breaker_on_event(rt->shadows[x], on_shadow_event, &rt->shadow_ctx[x]);
+        }
+        j++;
+    }
+    return true;
+}
+
 /* The edge's breakers, bulkheads, budget and random streams. */
 static bool edge_new(sim_city *c, uint32_t k)
 {
@@ -1187,6 +1281,8 @@ static bool edge_new(sim_city *c, uint32_t k)
     rt->budget.logged_ns = INT64_MIN;
     if (rt->budget.bucket_ns <= 0)
         rt->budget.bucket_ns = 1;
+    if (call->profile != SIM_NONE && c->n_shadows && !shadows_new(c, k))
+        return false;
     if (call->profile == SIM_NONE || c->no_breakers)
         return true;
     cfg = c->sc->profiles[call->profile].cfg;
@@ -1250,6 +1346,10 @@ sim_city *sim_city_new(const sim_scenario *sc, const sim_run_options *opts)
     c->no_policies = opts && opts->no_policies;
     c->no_breakers = (opts && opts->no_breakers) || c->no_policies;
     c->log_calls = opts && opts->log_calls;
+    if (opts && opts->shadows) {
+        c->shadows = opts->shadows;
+        c->n_shadows = opts->n_shadows;
+    }
     if (opts) {
         c->progress = opts->progress;
         c->progress_ctx = opts->progress_ctx;
@@ -1295,6 +1395,12 @@ void sim_city_free(sim_city *c)
             fb_breaker_free(c->calls[k].breakers[i]);
         free(c->calls[k].breakers);
         free(c->calls[k].ctx);
+        for (size_t i = 0; c->calls[k].shadows &&
+                           i < (size_t)c->calls[k].n_shadow_cands * c->calls[k].n_shadow_per;
+             i++)
+            fb_breaker_free(c->calls[k].shadows[i]);
+        free(c->calls[k].shadows);
+        free(c->calls[k].shadow_ctx);
         free(c->calls[k].bulkheads);
     }
     for (size_t i = 0; i < c->n_slabs; i++)

@@ -30,6 +30,13 @@ typedef struct sim_edge_stats {
 
 typedef struct sim_city sim_city;
 
+/* A shadow candidate (firebreak sweep --shadow): a breaker configuration
+ * played in METRICS_ONLY on every call edge whose profile is 'profile'. */
+typedef struct sim_shadow {
+    uint32_t profile; /* a profile index of the scenario */
+    fb_config cfg;    /* its candidate setting (random, synchronized: ignored) */
+} sim_shadow;
+
 typedef struct sim_run_options {
     uint64_t seed;        /* used instead of the scenario's when seed_set */
     bool seed_set;
@@ -38,6 +45,15 @@ typedef struct sim_run_options {
     bool no_policies;     /* no breaker, retry, bulkhead, fallback, alternate or
                              outlier ejection anywhere: bare calls with timeouts */
     bool log_calls;       /* log every retry, reroute and fallback, not only episodes */
+    /* Shadow breakers: for each candidate and each edge with its profile, one
+     * METRICS_ONLY breaker per caller instance (per service with scope
+     * "service", like the real ones), fed every leg outcome on the edge that
+     * the real breaker would record (not REJECTED legs, not own-bulkhead
+     * sheds). They never refuse or draw from the city's streams, so the
+     * series are the same with or without them; each would-trip is logged as
+     * SIM_LOG_WOULD_TRIP. Created even with no_breakers. Borrowed. */
+    const sim_shadow *shadows;
+    uint32_t n_shadows;
     /* Called at the end of every tick with the virtual time reached, e.g. for
      * a progress bar; NULL: none. It must not touch the city. */
     void (*progress)(void *ctx, int64_t now_ns, int64_t end_ns);

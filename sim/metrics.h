@@ -97,22 +97,26 @@ typedef enum sim_log_kind {
                                 after 'outcome' */
     SIM_LOG_REROUTE,         /* index: the edge; 'outcome' moved the attempt on to
                                 the alternate edge 'target' */
-    SIM_LOG_FALLBACK         /* index: the edge; 'outcome' became 'result' */
+    SIM_LOG_FALLBACK,        /* index: the edge; 'outcome' became 'result' */
+    /* Only with shadow candidates (city.h's sim_run_options.shadows): */
+    SIM_LOG_WOULD_TRIP       /* index: the edge; shadow candidate 'target' on the
+                                breaker of 'instance' would have tripped for
+                                'reason' on the figures 'window' */
 } sim_log_kind;
 
 /* One line of the run's log, in time order (ties in the order they happened). */
 typedef struct sim_log_entry {
     sim_log_kind kind;
     uint32_t index;
-    uint32_t instance;      /* TRANSITION: the caller instance owning the breaker,
+    uint32_t instance;      /* TRANSITION, WOULD_TRIP: the caller instance owning the breaker,
                                or SIM_NONE (UINT32_MAX) for a per-service one;
                                EJECT, RETURN: the callee instance; calls: the
                                caller instance */
     int64_t at_ns;
     fb_state from, to;      /* TRANSITION */
-    fb_reason reason;       /* TRANSITION */
+    fb_reason reason;       /* TRANSITION, WOULD_TRIP */
     int64_t until_ns;       /* TRANSITION into OPEN: the open wait's end; EJECT, RETRY */
-    fb_window_stats window; /* TRANSITION: the figures behind it */
+    fb_window_stats window; /* TRANSITION, WOULD_TRIP: the figures behind it */
     uint64_t count, total;
     sim_outcome outcome, result;
     uint32_t target;

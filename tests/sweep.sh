@@ -37,6 +37,11 @@ err2 "more than 10000: narrow it or draw a random subset with --sample N" \
     --param profiles.default.failure_rate=1:100:1 --param profiles.default.min_calls=1:101:1
 err2 "nothing to sweep"
 err2 "--shard wants I/N" --param profiles.default.failure_rate=30 --shard 2/2
+err2 "--shadow needs every --param inside one breaker profile (profiles.NAME.KEY): 'services.front.calls[0].timeout' is not" \
+    --shadow --param profiles.default.failure_rate=30 --param 'services.front.calls[0].timeout=1s'
+err2 "--shadow needs every --param inside one breaker profile: 'profiles.other.failure_rate' is in profile 'other', an earlier one in 'default'" \
+    --shadow --param profiles.default.failure_rate=30 --param profiles.other.failure_rate=30
+err2 "--shadow and --shard cannot be combined" --shadow --param profiles.default.failure_rate=30 --shard 0/2
 
 # Durations, booleans and --sample are accepted; the sample is deterministic.
 "$fb" sweep "$sc" --seeds 1 -q --out "$tmp/s1" --param profiles.default.failure_rate=10:90:0.5 \
@@ -71,6 +76,35 @@ done
 # shellcheck disable=SC2086
 "$fb" sweep "$sc" $grid --jobs 2 -q --out "$tmp/j2" >/dev/null 2>&1 || fail "sweep --jobs 2"
 diff -r "$tmp/j1" "$tmp/j2" >/dev/null || fail "--jobs 1 and --jobs 2 differ"
+
+# --shadow: one run per seed without breakers, every setting's breakers in
+# METRICS_ONLY, prunes the settings with false would-trips — at least 10 and
+# 20 % (30 and 40 % trip on noise too: the full sweep above counts false trips
+# for them as well) — and the full runs on the rest recommend the same point.
+# shellcheck disable=SC2086
+"$fb" sweep "$sc" $grid --shadow --jobs 1 --out "$tmp/sh1" >"$tmp/shrec" 2>"$tmp/err" \
+    || { fail "sweep --shadow"; cat "$tmp/err"; }
+grep -qF 'recommended (point 8): profiles.default.failure_rate=50, profiles.default.open_wait=1s' "$tmp/shrec" \
+    || { fail "--shadow: the same recommendation"; cat "$tmp/shrec"; }
+grep -q '^shadow pass: 10 settings x 3 seeds in 3 runs without breakers .*; pruned [0-9]* with false would-trips' "$tmp/shrec" \
+    || { fail "--shadow: the summary names the pruned settings"; cat "$tmp/shrec"; }
+# shadow.csv: point,rate,wait,seed,would_trips,false_would_trips,detect,undetected,pruned,...
+awk -F, 'NR > 1 && ($2 == 10 || $2 == 20) && ($9 != 1 || $6 == 0) { bad = 1 }
+         NR > 1 && $2 == 50 && ($9 != 0 || $6 != 0 || $7 == "") { bad = 1 }
+         END { exit bad }' "$tmp/sh1/shadow.csv" || fail "--shadow prunes 10-20 %, keeps 50 %"
+[ "$(wc -l <"$tmp/sh1/shadow.csv")" -eq 31 ] || fail "shadow.csv: every point x seed"
+awk -F, 'NR > 1 && ($2 == 10 || $2 == 20) { bad = 1 } END { exit bad }' "$tmp/sh1/sweep.csv" \
+    || fail "--shadow: pruned settings are not run"
+grep -q '"all_had_false_would_trips_none_pruned": false' "$tmp/sh1/sweep.json" || fail "sweep.json: shadow summary"
+grep -qF 'Shadow pass' "$tmp/sh1/sweep.html" || fail "sweep.html: shadow section"
+# shellcheck disable=SC2086
+"$fb" sweep "$sc" $grid --shadow --jobs 2 -q --out "$tmp/sh2" >/dev/null 2>&1 || fail "sweep --shadow --jobs 2"
+diff -r "$tmp/sh1" "$tmp/sh2" >/dev/null || fail "--shadow: --jobs 1 and --jobs 2 differ"
+# Every setting with false would-trips: none is pruned, all are run.
+"$fb" sweep "$sc" --param profiles.default.failure_rate=10,20 --seeds 1 --shadow --jobs 1 \
+    --out "$tmp/sh3" >"$tmp/shrec" 2>&1 || fail "sweep --shadow, all false"
+grep -qF 'every setting had false would-trips: none pruned' "$tmp/shrec" || { fail "--shadow keeps all"; cat "$tmp/shrec"; }
+[ "$(wc -l <"$tmp/sh3/sweep.csv")" -eq 3 ] || fail "--shadow keeps all: both run"
 
 # Shards under GNU parallel (docs/distributed.md's recipe, on this host), then merge.
 if command -v parallel >/dev/null 2>&1; then

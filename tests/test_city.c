@@ -539,6 +539,132 @@ START_TEST(breaker_states_and_transitions_per_tick_and_in_the_log)
 }
 END_TEST
 
+/* Every tick and total of every series, field by field. */
+static void assert_same_series(const sim_metrics *a, const sim_metrics *b)
+{
+    ck_assert_uint_eq(a->n_ticks, b->n_ticks);
+    for (size_t x = 0; x < a->n_services + a->n_edges; x++) {
+        const sim_series *sa = x < a->n_services ? &a->services[x] : &a->edges[x - a->n_services];
+        const sim_series *sb = x < a->n_services ? &b->services[x] : &b->edges[x - a->n_services];
+
+        loop_assert(memcmp(&sa->total, &sb->total, sizeof(sa->total)) == 0);
+        for (size_t k = 0; k < a->n_ticks; k++) {
+            const sim_tick *ta = &sa->ticks[k], *tb = &sb->ticks[k];
+
+            loop_assert_msg(memcmp(&ta->counts, &tb->counts, sizeof(ta->counts)) == 0 &&
+                                ta->p50_ns == tb->p50_ns && ta->p90_ns == tb->p90_ns &&
+                                ta->p99_ns == tb->p99_ns && ta->p999_ns == tb->p999_ns &&
+                                ta->inflight == tb->inflight && ta->queued == tb->queued &&
+                                ta->busy == tb->busy && ta->transitions == tb->transitions &&
+                                ta->open == tb->open && ta->half_open == tb->half_open,
+                            "series %zu, tick %zu", x, k);
+        }
+    }
+}
+
+/* The log without the shadows' would-trips is the log of a run without them. */
+static void assert_same_log(const sim_metrics *plain, const sim_metrics *shadowed)
+{
+    size_t j = 0;
+
+    for (size_t i = 0; i < shadowed->n_log; i++) {
+        const sim_log_entry *e = &shadowed->log[i];
+
+        if (e->kind == SIM_LOG_WOULD_TRIP)
+            continue;
+        loop_assert_msg(j < plain->n_log && e->kind == plain->log[j].kind &&
+                            e->index == plain->log[j].index && e->at_ns == plain->log[j].at_ns,
+                        "log line %zu", j);
+        j++;
+    }
+    ck_assert_uint_eq(j, plain->n_log);
+}
+
+static sim_city *run_shadowed(const sim_scenario *sc, bool no_breakers, const sim_shadow *sh,
+                              uint32_t n)
+{
+    sim_run_options o = { .seed = 3, .seed_set = true, .no_breakers = no_breakers,
+                          .shadows = sh, .n_shadows = n };
+    sim_city *c = sim_city_new(sc, &o);
+
+    ck_assert_ptr_nonnull(c);
+    ck_assert(sim_city_run(c));
+    return c;
+}
+
+/* firebreak sweep --shadow's premise: a METRICS_ONLY copy of the edge's own
+ * profile, fed the unprotected traffic of a run without breakers, would-trips
+ * first exactly when (and where, and why) the real breaker opens first in a
+ * run with breakers: the traffic is the same up to that instant. And shadows
+ * change nothing: the series are the same with and without them. */
+START_TEST(shadow_of_the_real_profile_would_trip_when_the_real_breaker_opens)
+{
+    city_fixture f;
+    sim_shadow sh[2];
+    sim_city *real, *real_sh, *bare, *bare_sh;
+    const sim_log_entry *open = NULL, *would = NULL;
+    uint64_t other = 0;
+
+    fixture_init(&f, 2, 200, T(40));
+    f.load.shape = SIM_SHAPE_POISSON;
+    f.services[0].replicas = 2; /* two caller instances: two breakers */
+    f.services[1].error_rate = 0.1;
+    f.profile.cfg.window_size = 20;
+    f.profile.cfg.min_calls = 20;
+    f.profile.cfg.failure_rate_threshold = 40;
+    f.profile.cfg.open_wait_ns = T(2);
+    add_call(&f, 0, 1, false)->profile = 0;
+    add_fault(&f, SIM_FAULT_CRASH, 1, T(20), T(10));
+    sh[0] = (sim_shadow){ .profile = 0, .cfg = f.profile.cfg };
+    sh[1] = sh[0];
+    sh[1].cfg.failure_rate_threshold = 95;
+    real = run_shadowed(&f.sc, false, NULL, 0);
+    real_sh = run_shadowed(&f.sc, false, sh, 2);
+    bare = run_shadowed(&f.sc, true, NULL, 0);
+    bare_sh = run_shadowed(&f.sc, true, sh, 2);
+    assert_same_series(sim_city_metrics(real), sim_city_metrics(real_sh));
+    assert_same_series(sim_city_metrics(bare), sim_city_metrics(bare_sh));
+    assert_same_log(sim_city_metrics(real), sim_city_metrics(real_sh));
+    assert_same_log(sim_city_metrics(bare), sim_city_metrics(bare_sh));
+    for (size_t i = 0; i < sim_city_metrics(real)->n_log && !open; i++) {
+        const sim_log_entry *e = &sim_city_metrics(real)->log[i];
+
+        if (e->kind == SIM_LOG_TRANSITION && e->to == FB_STATE_OPEN)
+            open = e;
+    }
+    for (size_t i = 0; i < sim_city_metrics(bare_sh)->n_log; i++) {
+        const sim_log_entry *e = &sim_city_metrics(bare_sh)->log[i];
+
+        ck_assert_int_ne(e->kind, SIM_LOG_TRANSITION); /* no breakers */
+        if (e->kind == SIM_LOG_WOULD_TRIP && e->target == 0 && !would)
+            would = e;
+        if (e->kind == SIM_LOG_WOULD_TRIP && e->target == 1)
+            other++;
+    }
+    ck_assert_ptr_nonnull(open);
+    ck_assert_ptr_nonnull(would);
+    ck_assert_int_eq(would->at_ns, open->at_ns);
+    ck_assert_uint_eq(would->index, open->index);
+    ck_assert_uint_eq(would->instance, open->instance);
+    ck_assert_int_eq(would->reason, open->reason);
+    ck_assert_uint_eq(would->window.calls, open->window.calls);
+    ck_assert_uint_eq(would->window.failures, open->window.failures);
+    ck_assert_int_eq(would->from, FB_STATE_METRICS_ONLY);
+    /* 95 % of 20 calls fail only in the crash: it would trip then, and often. */
+    ck_assert_uint_gt(other, 10);
+    for (size_t i = 0; i < sim_city_metrics(bare_sh)->n_log; i++) {
+        const sim_log_entry *e = &sim_city_metrics(bare_sh)->log[i];
+
+        if (e->kind == SIM_LOG_WOULD_TRIP && e->target == 1)
+            loop_assert(e->at_ns >= T(20) && e->at_ns <= T(30) + MS(200));
+    }
+    sim_city_free(real);
+    sim_city_free(real_sh);
+    sim_city_free(bare);
+    sim_city_free(bare_sh);
+}
+END_TEST
+
 START_TEST(series_grow_with_ticks_not_with_requests)
 {
     city_fixture f;
@@ -596,6 +722,7 @@ Suite *city_suite(void)
     tcase_add_test(metrics, tick_gauges_and_quantiles_follow_a_slowdown);
     tcase_add_test(metrics, breaker_states_and_transitions_per_tick_and_in_the_log);
     tcase_add_test(metrics, series_grow_with_ticks_not_with_requests);
+    tcase_add_test(metrics, shadow_of_the_real_profile_would_trip_when_the_real_breaker_opens);
     tcase_set_timeout(metrics, 30);
     suite_add_tcase(s, metrics);
     return s;

@@ -1,6 +1,8 @@
 /* test_sweep.c — the sweep's pure logic: parameter parsing, key paths, the
  * grid, the t quantiles, the Pareto front and the recommendation rule. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
@@ -192,6 +194,49 @@ START_TEST(recommendation_without_zero_takes_the_fewest_trips)
 }
 END_TEST
 
+/* The shadow pass's pruning rule: a mean false would-trip above 0 prunes;
+ * pruned points have no statistics and are never recommended; when every
+ * point would go, none does. */
+START_TEST(shadow_prunes_points_with_false_would_trips_unless_all_have_them)
+{
+    report_sweep s = { .recommended = -1 };
+    sim_scenario sc = { 0 };
+    static const double false_trips[3][2] = { { 0, 1 }, { 0, 0 }, { 2, 3 } };
+    char err[256];
+
+    s.n_params = 1;
+    snprintf(s.params[0].key, sizeof(s.params[0].key), "profiles.default.failure_rate");
+    s.params[0].values = json_pack("[i, i, i]", 20, 50, 80);
+    s.n_seeds = 2;
+    s.seeds = calloc(2, sizeof(uint64_t));
+    ck_assert(report_sweep_grid(&s, 0, 0, err, sizeof(err)));
+    ck_assert(report_sweep_shadow_init(&s, &sc));
+    for (size_t p = 0; p < 3; p++)
+        for (size_t k = 0; k < 2; k++) {
+            s.shadow[p * 2 + k] = (report_sweep_shadow){ 5, false_trips[p][k], 1.5, 0 };
+            s.done[p * 2 + k] = 1;
+            for (int m = 0; m < REPORT_SWEEP_N_METRICS; m++)
+                s.results[p * 2 + k].v[m] = m == REPORT_SWEEP_SERVED ? 0.9 + 0.01 * (double)p : 0;
+        }
+    ck_assert(report_sweep_prune(&s));
+    ck_assert_uint_eq(s.n_pruned, 2);
+    ck_assert(s.pruned[0] && !s.pruned[1] && s.pruned[2]);
+    ck_assert(!s.pruned_none_kept_all);
+    ck_assert(report_sweep_shadow_mean(&s, 0, REPORT_SWEEP_SHADOW_FALSE) == 0.5);
+    ck_assert(report_sweep_analyze(&s));
+    /* Point 2 has the best availability but was pruned: 1 is recommended. */
+    ck_assert_int_eq(s.recommended, 1);
+    ck_assert(isnan(s.stats[2 * REPORT_SWEEP_N_METRICS + REPORT_SWEEP_SERVED].mean));
+    ck_assert(!s.front[0] && !s.front[2]);
+    s.shadow[2] = s.shadow[3] = (report_sweep_shadow){ 5, 1, 1.5, 0 };
+    s.shadow[1] = s.shadow[4] = s.shadow[5] = s.shadow[2];
+    ck_assert(report_sweep_prune(&s));
+    ck_assert_uint_eq(s.n_pruned, 0);
+    ck_assert(s.pruned_none_kept_all);
+    report_sweep_free(&s);
+}
+END_TEST
+
 Suite *sweep_suite(void)
 {
     Suite *s = suite_create("sweep");
@@ -207,6 +252,7 @@ Suite *sweep_suite(void)
     tcase_add_test(tc, pareto_front_of_a_hand_made_table);
     tcase_add_test(tc, recommendation_prefers_zero_false_trips_then_availability);
     tcase_add_test(tc, recommendation_without_zero_takes_the_fewest_trips);
+    tcase_add_test(tc, shadow_prunes_points_with_false_would_trips_unless_all_have_them);
     suite_add_tcase(s, tc);
     return s;
 }
