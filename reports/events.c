@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <math.h>
 
+#include "analysis.h"
 #include "report.h"
 
 #define LINE_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
@@ -144,22 +145,67 @@ static json_t *line_json(const report_run *r, const sim_log_entry *l)
     return o;
 }
 
+/* An SLO line: service s turned unhealthy (breach) or healthy again in tick k. */
+static json_t *slo_json(const report_run *r, size_t s, size_t k, bool breach)
+{
+    const sim_tick *t = &r->m->services[s].ticks[k];
+    const uint64_t *o = t->counts.outcomes;
+    uint64_t failed = o[SIM_ERROR] + o[SIM_REFUSED] + o[SIM_SHED] + o[SIM_TIMEOUT] +
+                      o[SIM_REJECTED];
+    uint64_t ended = failed + o[SIM_OK] + o[SIM_DEGRADED];
+    json_t *j = json_object();
+    bool bad = false;
+
+    if (!j)
+        return NULL;
+    set(&bad, j, "t", real((double)sim_metrics_tick_start(r->m, k) / 1e9, 1e6));
+    set(&bad, j, "event", json_string(breach ? "slo_breach" : "slo_restored"));
+    set(&bad, j, "service", json_string(r->sc->services[s].name));
+    set(&bad, j, "error_ratio", ended ? real((double)failed / (double)ended, 1e6) : json_null());
+    set(&bad, j, "p99_ms", real((double)t->p99_ns / 1e6, 1e3));
+    if (bad) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+static bool write_line(FILE *f, json_t *o)
+{
+    bool ok = o && json_dumpf(o, f, LINE_FLAGS) == 0 && fputc('\n', f) != EOF;
+
+    json_decref(o);
+    return ok;
+}
+
+/* The log, merged in time order with the SLO lines of the analysis (when
+ * there is one): at a tick's start, the log's lines of that instant first,
+ * then the services that turned unhealthy or healthy in that tick. */
 bool report_write_events(const report_run *r, const char *dir, report_error *err)
 {
+    const report_analysis *a = r->analysis;
+    size_t n_ticks = a ? a->n_ticks : 0, i = 0;
+    bool ok = true;
     report_file rf;
 
     if (!report_file_open(&rf, dir, "events.jsonl", err))
         return false;
-    for (size_t i = 0; i < r->m->n_log; i++) {
-        json_t *o = line_json(r, &r->m->log[i]);
-        bool ok = o && json_dumpf(o, rf.f, LINE_FLAGS) == 0 && fputc('\n', rf.f) != EOF;
+    for (size_t k = 0; ok && k <= n_ticks; k++) {
+        int64_t start = k < n_ticks ? sim_metrics_tick_start(r->m, k) : INT64_MAX;
 
-        json_decref(o);
-        if (!ok) {
-            report_file_abort(&rf);
-            snprintf(err->text, sizeof(err->text), "%s/events.jsonl: write failed", dir);
-            return false;
+        for (; ok && i < r->m->n_log && r->m->log[i].at_ns <= start; i++)
+            ok = write_line(rf.f, line_json(r, &r->m->log[i]));
+        for (size_t s = 0; ok && k < n_ticks && s < a->n_services; s++) {
+            bool now = report_healthy(a, s, k), before = k == 0 || report_healthy(a, s, k - 1);
+
+            if (now != before)
+                ok = write_line(rf.f, slo_json(r, s, k, !now));
         }
+    }
+    if (!ok) {
+        report_file_abort(&rf);
+        snprintf(err->text, sizeof(err->text), "%s/events.jsonl: write failed", dir);
+        return false;
     }
     return report_file_commit(&rf, err);
 }

@@ -127,6 +127,9 @@ expect 0 "run checkout twice" -- "$fb" run -q scenarios/checkout.json --out "$tm
 for f in report.json series.csv events.jsonl; do
     cmp -s "$tmp/k1/$f" "$tmp/k2/$f" || { echo "FAIL: checkout $f differs between runs"; fails=$((fails + 1)); }
 done
+contains k1/events.jsonl '{"t":41.0,"event":"slo_breach","service":"gateway"' "events.jsonl logs SLO breaches"
+python3 -c "import json,sys; t=[json.loads(l)['t'] for l in open(sys.argv[1])]; assert t == sorted(t)" "$tmp/k1/events.jsonl" \
+    || { echo "FAIL: events.jsonl is not in time order"; fails=$((fails + 1)); }
 
 # --json, NO_COLOR, and no progress bar without a terminal.
 expect 0 "run --json" -- "$fb" run --json scenarios/minimal.json --out "$tmp/j"
