@@ -199,7 +199,11 @@ if command -v valgrind >/dev/null 2>&1; then
         "check" "check --seeds 0 x" "check tests/scenarios/bad/bad_literal.json" \
         "check --seeds 1 scenarios/minimal.json --baseline $tmp/nowhere" \
         "check --seeds 1 scenarios/minimal.json --junit /dev/null/x" \
-        "compare" "compare $tmp/a $tmp/nowhere" "compare tests/scenarios/bad/bad_literal.json $tmp/a"; do
+        "compare" "compare $tmp/a $tmp/nowhere" "compare tests/scenarios/bad/bad_literal.json $tmp/a" \
+        "sweep" "sweep scenarios/minimal.json --param nope.x=1" \
+        "sweep scenarios/minimal.json --param profiles.default.failure_rate=50:10:10" \
+        "sweep scenarios/minimal.json --param profiles.default.failure_rate=120" \
+        "merge" "merge $tmp/nowhere"; do
         # shellcheck disable=SC2086
         valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all \
             "$fb" $args >/dev/null 2>"$tmp/vg"
