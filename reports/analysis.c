@@ -148,7 +148,7 @@ static bool spread(const report_run *r, const report_analysis *a, report_fault_a
 {
     const sim_scenario *sc = r->sc;
     const sim_metrics *m = r->m;
-    size_t k0 = tick_of(m, f->start_ns), k1 = tick_of(m, f->window_end_ns);
+    size_t k0 = tick_of(m, f->start_ns), k1 = tick_of(m, f->window_end_ns + m->tick_ns - 1);
     size_t fault_end = tick_of(m, f->end_ns + m->tick_ns - 1);
     uint32_t *dist = malloc(sc->n_services * sizeof(*dist));
     double budget = 0;

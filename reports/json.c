@@ -141,7 +141,7 @@ static json_t *edge_json(builder *b, const report_run *r, uint32_t e)
     const sim_call *call = &r->sc->calls[e];
     const sim_series *se = &r->m->edges[e];
     const sim_counts *k = &se->total;
-    uint64_t opens = 0, transitions = 0, open_ticks = 0;
+    uint64_t opens = 0, reopens = 0, transitions = 0, open_ticks = 0;
     char name[160];
     json_t *o = json_object();
 
@@ -150,7 +150,8 @@ static json_t *edge_json(builder *b, const report_run *r, uint32_t e)
 
         if (l->kind == SIM_LOG_TRANSITION && l->index == e) {
             transitions++;
-            opens += l->to == FB_STATE_OPEN;
+            opens += l->from == FB_STATE_CLOSED && l->to == FB_STATE_OPEN;
+            reopens += l->from == FB_STATE_HALF_OPEN && l->to == FB_STATE_OPEN;
         }
     }
     for (size_t t = 0; t < r->m->n_ticks; t++)
@@ -180,6 +181,7 @@ static json_t *edge_json(builder *b, const report_run *r, uint32_t e)
     latency(b, o, se);
     put(b, o, "breakers", count(r->m->edge_breakers[e]));
     put(b, o, "breaker_opens", count(opens));
+    put(b, o, "breaker_reopens", count(reopens));
     put(b, o, "transitions", count(transitions));
     put(b, o, "ticks_with_a_breaker_open", count(open_ticks));
     return o;

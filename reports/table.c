@@ -85,7 +85,7 @@ void report_print_table(const report_run *r, FILE *out)
 
         for (size_t i = 0; i < m->n_log; i++)
             opens += m->log[i].kind == SIM_LOG_TRANSITION && m->log[i].index == e &&
-                     m->log[i].to == FB_STATE_OPEN;
+                     m->log[i].from == FB_STATE_CLOSED && m->log[i].to == FB_STATE_OPEN;
         report_edge_name(sc, e, name, sizeof(name));
         fprintf(out, "%-28s %9" PRIu64 " %9" PRIu64 " %8.2f %7" PRIu64 " %8" PRIu64 " %8" PRIu64
                      " %8" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %6" PRIu64 "\n",

@@ -64,6 +64,7 @@ struct call_rec {
     bool waiting;          /* it waits for a bulkhead slot */
     sim_outcome known;     /* EV_LEG_DONE: the outcome to deliver */
     int64_t start_ns, leg_start_ns;
+    int64_t send_ns;       /* when the leg left the caller (after any bulkhead wait) */
     int64_t backoff_ns;    /* the last wait between attempts */
     fb_breaker *breaker;   /* the leg's breaker; NULL: none */
     fb_permit permit;
@@ -450,8 +451,10 @@ static void job_finish(sim_city *c, struct job *j, sim_outcome o)
 
     c->svc[s].inst[i].busy--;
     area(c, s, -1, -1);
-    job_end(c, j, o);
+    /* The freed worker goes to the queue first: answering may bring a new
+     * request to this instance at once, and it must not jump the queue. */
     instance_drain(c, s, i);
+    job_end(c, j, o);
 }
 
 static void job_start(sim_city *c, struct job *j)
@@ -619,6 +622,7 @@ static void leg_send(sim_city *c, struct call_rec *r)
     const sim_call *cl = &c->sc->calls[r->edge];
     sim_outcome o = SIM_OK;
 
+    r->send_ns = c->now; /* the breaker times the dependency, not our own bulkhead */
     if (!partitioned(c, cl)) /* a partition drops it: only the timeout ends it */
         o = job_arrive(c, cl->to, r);
     if (o != SIM_OK) {
@@ -677,7 +681,7 @@ static void leg_start(sim_city *c, struct call_rec *r, uint32_t alt)
     r->edge = e;
     r->leg++;
     r->leg_open = true;
-    r->leg_start_ns = c->now;
+    r->leg_start_ns = r->send_ns = c->now;
     r->instance = SIM_NONE;
     c->calls[e].outstanding++;
     sim_metrics_arrival(&c->m.edges[e]);
@@ -875,7 +879,7 @@ static void shadow_record(sim_city *c, const struct call_rec *r, sim_outcome o)
         fb_permit p;
 
         if (fb_breaker_acquire(b, c->now, &p))
-            fb_breaker_record(b, &p, breaker_outcome(o), c->now - r->leg_start_ns, c->now);
+            fb_breaker_record(b, &p, breaker_outcome(o), c->now - r->send_ns, c->now);
     }
 }
 
@@ -892,7 +896,7 @@ static void leg_end(sim_city *c, struct call_rec *r, sim_outcome o)
     if (r->breaker && o != SIM_REJECTED)
         /* A shed by our own bulkhead says nothing about the dependency. */
         fb_breaker_record(r->breaker, &r->permit, sent ? breaker_outcome(o) : FB_IGNORED,
-                          c->now - r->leg_start_ns, c->now);
+                          c->now - r->send_ns, c->now);
     if (c->calls[r->edge].n_shadow_cands && o != SIM_REJECTED && sent)
         shadow_record(c, r, o);
     if (r->slot)

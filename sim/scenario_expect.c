@@ -226,6 +226,11 @@ static bool load_expect(loader *ld, json_t *v, sim_expect *e)
     if (!sim__expect_object(ld, v) || !sim__check_keys(ld, v, keys, NULL) ||
         !sim__require(ld, v, required) || !load_metric(ld, v, e) || !load_subject(ld, v, e))
         return false;
+    if (sim_expect_metrics[e->metric].scope == SIM_EXPECT_FAULT && ld->sc->n_faults == 0) {
+        sim__push_key(ld, "metric");
+        return sim__fail(ld, "%s is a metric of a fault, and the scenario has no faults",
+                         sim__quote(sim_expect_metrics[e->metric].name).s);
+    }
     unit = sim_expect_metrics[e->metric].unit;
     if (!load_bound(ld, v, "min", unit, &e->has_min, &e->min) ||
         !load_bound(ld, v, "max", unit, &e->has_max, &e->max) ||

@@ -274,6 +274,34 @@ START_TEST(bulkhead_caps_calls_in_flight_and_sheds_the_rest)
 }
 END_TEST
 
+/* The breaker times the dependency, not the wait for our own bulkhead slot:
+ * calls that wait 200 ms for a slot to a 10 ms dependency are not slow. */
+START_TEST(bulkhead_wait_is_not_the_dependency_being_slow)
+{
+    city_fixture f;
+    sim_call *call;
+    sim_city *c;
+
+    fixture_init(&f, 2, 150, T(10));
+    f.services[0].concurrency = 1000;
+    f.services[1].latency = sim_dist_constant(1e7); /* 10 ms: 100 calls/s through one slot */
+    call = add_call(&f, 0, 1, false);
+    call->bulkhead = (sim_bulkhead){ .max_concurrent = 1, .max_wait_ns = MS(300) };
+    call->profile = 0;
+    f.profile.cfg.rules = FB_RULE_SLOW_CALL_RATE;
+    f.profile.cfg.slow_call_ns = MS(100);
+    f.profile.cfg.slow_call_rate_threshold = 50;
+    f.profile.cfg.min_calls = 10;
+    c = run_logged(&f.sc, 1, false);
+    /* Calls queue for the slot (150/s against 100/s), some for the full wait... */
+    ck_assert_uint_gt(edge(c, 0)->outcomes[SIM_SHED], 100);
+    ck_assert_int_gt(sim_city_metrics(c)->edges[0].latency.max, MS(200));
+    /* ... but every call the dependency served took 10 ms: no slow calls. */
+    ck_assert_uint_eq(sim_city_edge(c, 0)->breaker_opens, 0);
+    sim_city_free(c);
+}
+END_TEST
+
 START_TEST(fallback_answers_degraded)
 {
     city_fixture f;
@@ -454,6 +482,7 @@ Suite *policies_suite(void)
     tcase_add_test(tc, retry_follows_only_the_listed_outcomes);
     tcase_add_test(tc, retry_budget_caps_amplification_and_logs_once_per_window);
     tcase_add_test(tc, bulkhead_caps_calls_in_flight_and_sheds_the_rest);
+    tcase_add_test(tc, bulkhead_wait_is_not_the_dependency_being_slow);
     tcase_add_test(tc, fallback_answers_degraded);
     tcase_add_test(tc, degraded_answers_travel_up_the_call_chain);
     tcase_add_test(tc, alternates_take_over_when_the_primary_fails);
