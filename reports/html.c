@@ -33,31 +33,6 @@
 #define NOTE_OPEN "<!-- note:plots -->"
 #define NOTE_CLOSE "<!-- /note:plots -->"
 
-void html_esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default: /* XML allows no other control character */
-            fputc((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t' ? ' ' : *s, f);
-        }
-    }
-}
-
 char *html_read_file(const char *path, size_t max, report_error *err)
 {
     FILE *f = fopen(path, "rb");
@@ -262,11 +237,11 @@ static void page_head(FILE *f, const report_run *r)
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
           "<meta name=\"generator\" content=\"firebreak " FB_VERSION "\"/>\n<title>",
           f);
-    html_esc(f, sc->name ? sc->name : "scenario");
+    report_xml_escape(f, sc->name ? sc->name : "scenario");
     fprintf(f, " — firebreak report</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n",
             css);
     fputs("<header>\n<h1>", f);
-    html_esc(f, sc->name ? sc->name : "scenario");
+    report_xml_escape(f, sc->name ? sc->name : "scenario");
     fprintf(f, "</h1>\n<p class=\"meta\">seed %" PRIu64 " · %.3g s simulated · tick %.3g s · "
                "%zu services, %zu call edges, %zu fault%s · %" PRIu64 " entry requests</p>\n",
             r->seed, (double)r->duration_ns / 1e9, (double)r->m->tick_ns / 1e9, sc->n_services,
@@ -297,12 +272,12 @@ static void verdicts(FILE *f, const report_run *r)
             char badge[64];
 
             snprintf(badge, sizeof(badge), "%.*s", (int)(colon - line), line);
-            html_esc(f, badge);
+            report_xml_escape(f, badge);
             fputs("</span>", f);
-            html_esc(f, colon + 1 + strspn(colon + 1, " "));
+            report_xml_escape(f, colon + 1 + strspn(colon + 1, " "));
         } else {
             fputs("</span>", f);
-            html_esc(f, line);
+            report_xml_escape(f, line);
         }
         fputs("</li>\n", f);
     }
@@ -340,15 +315,15 @@ static void metric_row(FILE *f, const char *name, const cell *run, const cell *c
                        const char *unit, int decimals)
 {
     fputs("<tr><td>", f);
-    html_esc(f, name);
+    report_xml_escape(f, name);
     fputs("</td><td class=\"num\">", f);
-    html_esc(f, run->text);
+    report_xml_escape(f, run->text);
     fputs("</td>", f);
     if (cf) {
         double d = run->value - cf->value;
 
         fputs("<td class=\"num\">", f);
-        html_esc(f, cf->text);
+        report_xml_escape(f, cf->text);
         fputs("</td>", f);
         if (isfinite(d) && fabs(d) >= 0.5 * pow(10, -decimals)) {
             const char *cls = dir * d > 0 ? "better" : dir * d < 0 ? "worse" : "muted";
@@ -431,9 +406,9 @@ static void fault_rows(FILE *f, const report_run *r, size_t i, bool with_cf)
         n = 1;
     report_fault_target(r->sc, ft, target, sizeof(target));
     fprintf(f, "<tr class=\"group\"><th colspan=\"%d\">fault: ", with_cf ? 4 : 2);
-    html_esc(f, ft->label ? ft->label : "");
+    report_xml_escape(f, ft->label ? ft->label : "");
     fprintf(f, " <span class=\"muted\">(%s on ", sim_fault_kind_names[ft->kind]);
-    html_esc(f, target);
+    report_xml_escape(f, target);
     fprintf(f, ", %.3g–%.3g s)</span></th></tr>\n", (double)runs[0]->start_ns / 1e9,
             (double)runs[0]->end_ns / 1e9);
     for (int k = 0; k < n; k++) {
@@ -528,7 +503,7 @@ static bool plot_figure(FILE *f, const char *dir, size_t i, bool rendered, repor
                    "<code>firebreak plot DIR</code> to draw this plot and put it here.</p>");
     }
     fprintf(f, "\n<!-- /plot:%s -->\n<figcaption>", name);
-    html_esc(f, report_plots[i].caption);
+    report_xml_escape(f, report_plots[i].caption);
     fprintf(f, " <span class=\"muted\">Files: <a href=\"plots/%s.png\">plots/%s.png</a>, "
                "<a href=\"plots/%s.svg\">.svg</a>, the script <a href=\"plots/%s.gp\">.gp</a> "
                "and its data <a href=\"plots/%s.dat\">.dat</a>.</span></figcaption>\n</figure>\n",
@@ -560,18 +535,18 @@ static void scenario(FILE *f, const report_run *r)
     char *text = sc->path ? html_read_file(sc->path, MAX_SCENARIO_BYTES, &err) : NULL;
 
     fputs("<section id=\"scenario\">\n<h2>Scenario</h2>\n<p>", f);
-    html_esc(f, sc->description && *sc->description ? sc->description : "(no description)");
+    report_xml_escape(f, sc->description && *sc->description ? sc->description : "(no description)");
     fputs("</p>\n", f);
     if (text) {
         fputs("<details open=\"open\"><summary>", f);
-        html_esc(f, sc->path);
+        report_xml_escape(f, sc->path);
         fputs("</summary>\n<pre>", f);
-        html_esc(f, text);
+        report_xml_escape(f, text);
         fputs("</pre></details>\n", f);
         free(text);
     } else if (sc->path) {
         fputs("<p class=\"note\">The scenario file cannot be read any more: ", f);
-        html_esc(f, err.text);
+        report_xml_escape(f, err.text);
         fputs("</p>\n", f);
     }
     fputs("</section>\n", f);

@@ -196,7 +196,7 @@ static bool graph_list(FILE *f, const report_run *r, const uint8_t *mark)
         const char *sep = "";
 
         fputs("<tr><td>", f);
-        html_esc(f, sc->services[s].name);
+        report_xml_escape(f, sc->services[s].name);
         if (depth[s] == UINT32_MAX)
             fputs("</td><td class=\"num\">–</td><td>", f);
         else
@@ -204,7 +204,7 @@ static bool graph_list(FILE *f, const report_run *r, const uint8_t *mark)
         for (uint32_t e = 0; e < sc->n_calls; e++)
             if (sc->calls[e].from == s) {
                 fputs(sep, f);
-                html_esc(f, sc->services[sc->calls[e].to].name);
+                report_xml_escape(f, sc->services[sc->calls[e].to].name);
                 sep = ", ";
             }
         fprintf(f, "</td><td>%s%s%s</td></tr>\n", mark[s] & 1 ? "fault target " : "",
@@ -275,7 +275,7 @@ bool html_callgraph(FILE *f, const report_run *r, const char *dir, bool *drawn,
         *drawn = graph_draw(f, dir, &why);
         if (!*drawn) {
             fputs("<p class=\"note\">graphviz's dot failed on callgraph.dot (", f);
-            html_esc(f, why.text);
+            report_xml_escape(f, why.text);
             fputs("): the services are listed instead.</p>\n", f);
         }
     } else {
@@ -523,14 +523,14 @@ static void row_html(FILE *f, const report_run *r, const tl_row *row)
     case ROW_FAULT_END:
         fprintf(f, "%s", row->kind == ROW_FAULT_START ? "fault starts" : "fault ends");
         fputs("</td><td>", f);
-        html_esc(f, where);
+        report_xml_escape(f, where);
         fputs("</td><td>", f);
-        html_esc(f, sc->faults[row->index].label ? sc->faults[row->index].label : "");
+        report_xml_escape(f, sc->faults[row->index].label ? sc->faults[row->index].label : "");
         fprintf(f, " (%s)", sim_fault_kind_names[sc->faults[row->index].kind]);
         break;
     case ROW_BREAKERS:
         fputs("breakers open</td><td>", f);
-        html_esc(f, where);
+        report_xml_escape(f, where);
         fprintf(f, "</td><td>%u of %u breaker%s tripped (first: %s); %" PRIu64 " trip%s",
                 who, r->m->edge_breakers[row->index], r->m->edge_breakers[row->index] == 1 ? "" : "s",
                 fb_reason_name(row->reason), row->opens, row->opens == 1 ? "" : "s");
@@ -541,20 +541,20 @@ static void row_html(FILE *f, const report_run *r, const tl_row *row)
         break;
     case ROW_EJECT:
         fputs("instances ejected</td><td>", f);
-        html_esc(f, where);
+        report_xml_escape(f, where);
         fprintf(f, "</td><td>%" PRIu64 " ejection%s of %u instance%s%s", row->count,
                 row->count == 1 ? "" : "s", who, who == 1 ? "" : "s",
                 row->end_ns < 0 ? "; not all back at the end" : "; then all back");
         break;
     case ROW_BUDGET:
         fputs("retry budget exhausted</td><td>", f);
-        html_esc(f, where);
+        report_xml_escape(f, where);
         fprintf(f, "</td><td>retries refused (%" PRIu64 " line%s in events.jsonl)", row->count,
                 row->count == 1 ? "" : "s");
         break;
     case ROW_FALLBACK:
         fputs("fallback answering</td><td>", f);
-        html_esc(f, where);
+        report_xml_escape(f, where);
         fprintf(f, "</td><td>after %s, answered %s (%" PRIu64 " start%s)",
                 sim_outcome_name(row->outcome), sim_outcome_name(row->result), row->count,
                 row->count == 1 ? "" : "s");

@@ -8,10 +8,6 @@
 
 #include "report.h"
 
-/* Write 's' with & < > " ' escaped and control characters (but newline and
- * tab) made spaces. */
-void html_esc(FILE *f, const char *s);
-
 /* The whole file at 'path' (at most 'max' bytes), NUL-terminated; the
  * caller frees it. NULL with 'err' set on failure. */
 char *html_read_file(const char *path, size_t max, report_error *err);

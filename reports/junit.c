@@ -4,29 +4,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-static void xml_text(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        default:
-            /* Control characters are not allowed in XML 1.0. */
-            fputc((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t' ? '?' : *s, f);
-        }
-    }
-}
-
 static bool check_failed(const report_suite *s, size_t i)
 {
     for (size_t k = 0; k < s->n_seeds; k++)
@@ -55,23 +32,23 @@ static void suite_xml(FILE *f, const report_suite *s)
     char text[512], value[64];
 
     fputs("  <testsuite name=\"", f);
-    xml_text(f, name);
+    report_xml_escape(f, name);
     fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%d\">\n", tests,
             s->sc ? report_suite_failures(s) : 0, s->sc ? 0 : 1);
     if (!s->sc) {
         fputs("    <testcase classname=\"", f);
-        xml_text(f, name);
+        report_xml_escape(f, name);
         fputs("\" name=\"load and run\">\n      <error message=\"", f);
-        xml_text(f, s->error ? s->error : "could not run");
+        report_xml_escape(f, s->error ? s->error : "could not run");
         fputs("\"/>\n    </testcase>\n  </testsuite>\n", f);
         return;
     }
     for (size_t i = 0; i < s->n_checks; i++) {
         report_check_name(s->sc, &s->checks[i], text, sizeof text);
         fputs("    <testcase classname=\"", f);
-        xml_text(f, name);
+        report_xml_escape(f, name);
         fputs("\" name=\"", f);
-        xml_text(f, text);
+        report_xml_escape(f, text);
         fputs("\"", f);
         if (!check_failed(s, i)) {
             fputs("/>\n", f);
@@ -85,27 +62,27 @@ static void suite_xml(FILE *f, const report_suite *s)
                 continue;
             report_check_value(c, value, sizeof value);
             fprintf(f, "%sseed %" PRIu64 ": measured ", first ? "" : "; ", s->seeds[k]);
-            xml_text(f, value);
+            report_xml_escape(f, value);
             first = 0;
         }
         fputs(", expected ", f);
-        xml_text(f, text);
+        report_xml_escape(f, text);
         fputs("\"/>\n    </testcase>\n", f);
     }
     for (size_t i = 0; i < s->n_baseline; i++) {
         const report_regression *g = &s->baseline[i];
 
         fputs("    <testcase classname=\"", f);
-        xml_text(f, name);
+        report_xml_escape(f, name);
         fputs("\" name=\"", f);
-        xml_text(f, g->name);
+        report_xml_escape(f, g->name);
         fputs("\"", f);
         if (g->pass) {
             fputs("/>\n", f);
             continue;
         }
         fputs(">\n      <failure message=\"", f);
-        xml_text(f, g->message);
+        report_xml_escape(f, g->message);
         fputs("\"/>\n    </testcase>\n", f);
     }
     fputs("  </testsuite>\n", f);

@@ -71,6 +71,10 @@ void report_fault_target(const sim_scenario *sc, const sim_fault *f, char *buf, 
  * up to 'max' service indices and returns how many there are. */
 size_t report_entries(const sim_scenario *sc, uint32_t *out, size_t max);
 
+/* Write 's' escaped for XML and HTML text and attributes (& < > " '), with
+ * control characters other than newline and tab as spaces. NULL: nothing. */
+void report_xml_escape(FILE *f, const char *s);
+
 /* A file being written: a temporary file in the target's directory. */
 typedef struct report_file {
     FILE *f;
